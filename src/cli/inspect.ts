@@ -1,0 +1,84 @@
+/** `livemig inspect FILE`: analyse a QEMU-format migration stream. */
+import { parseArgs } from 'node:util';
+import { inspectFile, InspectSession } from '../inspect/inspect-file.js';
+import type { StreamReport } from '../inspect/report.js';
+import { ProtocolError } from '../errors.js';
+import { formatReport } from './format-report.js';
+import { toJson } from './json.js';
+
+export const INSPECT_HELP = `Usage: livemig inspect FILE [options]
+
+Analyse a QEMU-format migration stream (as written by "migrate exec:cat > FILE").
+FILE may be - to read standard input (device sections are then not decoded,
+since the vmdesc that describes them comes last).
+
+Options:
+  --json            print the report as one JSON object
+  --dump-ram DIR    write each RAM block's final contents to DIR/<block>.bin,
+                    plus DIR/index.json
+  --no-devices      do not decode device sections through the vmdesc
+  -h, --help        show this help
+`;
+
+async function inspectStdin(dumpRam: string | undefined): Promise<StreamReport> {
+  const session = new InspectSession(dumpRam ? { dumpRam } : {});
+  for await (const chunk of process.stdin) session.push(chunk as Buffer);
+  return session.end();
+}
+
+export async function inspectMain(argv: string[]): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        json: { type: 'boolean' },
+        'dump-ram': { type: 'string' },
+        'no-devices': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    process.stderr.write(`livemig inspect: ${(e as Error).message}\n`);
+    return 2;
+  }
+  if (args.values.help) {
+    process.stdout.write(INSPECT_HELP);
+    return 0;
+  }
+  if (args.positionals.length !== 1) {
+    process.stderr.write('livemig inspect: expected exactly one FILE (see --help)\n');
+    return 2;
+  }
+  const file = args.positionals[0]!;
+  const dumpRam = args.values['dump-ram'];
+  let report: StreamReport;
+  try {
+    report =
+      file === '-'
+        ? await inspectStdin(dumpRam)
+        : inspectFile(file, {
+            ...(dumpRam ? { dumpRam } : {}),
+            decodeDevices: !args.values['no-devices'],
+          });
+  } catch (e) {
+    if (e instanceof ProtocolError) {
+      const at = e.offset === undefined ? '' : ` at byte ${e.offset}`;
+      process.stderr.write(`livemig inspect: ${file}: error${at}: ${e.message}\n`);
+      return 1;
+    }
+    const err = e as NodeJS.ErrnoException;
+    if (err.code && err.syscall) {
+      process.stderr.write(`livemig inspect: ${file}: ${err.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+  if (args.values.json) {
+    process.stdout.write(toJson({ file, ...report }) + '\n');
+  } else {
+    process.stdout.write(formatReport(file, report));
+  }
+  return 0;
+}

@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+/** The `livemig` command: one module per subcommand, this file only dispatches. */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { inspectMain } from './inspect.js';
+
+export const HELP = `Usage: livemig COMMAND [options]
+
+Live migration of running virtual machines, compatible with QEMU's migration
+stream and QMP.
+
+Commands:
+  inspect FILE      analyse a QEMU-format migration stream (see livemig inspect --help)
+
+Options:
+  -h, --help        show this help
+  -V, --version     show the version
+`;
+
+function version(): string {
+  const pkg = fileURLToPath(new URL('../../../package.json', import.meta.url));
+  return (JSON.parse(readFileSync(pkg, 'utf8')) as { version: string }).version;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case 'inspect':
+      return inspectMain(rest);
+    case '-h':
+    case '--help':
+    case 'help':
+      process.stdout.write(HELP);
+      return 0;
+    case '-V':
+    case '--version':
+      process.stdout.write(`livemig ${version()}\n`);
+      return 0;
+    case undefined:
+      process.stderr.write(HELP);
+      return 2;
+    default:
+      process.stderr.write(`livemig: unknown command '${cmd}' (see livemig --help)\n`);
+      return 2;
+  }
+}
+
+if (
+  process.argv[1] &&
+  fileURLToPath(import.meta.url) === (await import('node:fs')).realpathSync(process.argv[1])
+) {
+  process.exitCode = await main(process.argv.slice(2));
+}
