@@ -81,6 +81,13 @@ export function readConfiguration(r: ByteReader, limits: DecodeLimits): Configur
       r.pos = start;
       break;
     }
+    if (name !== SUB_PAGE_BITS && name !== SUB_CAPS && name !== SUB_UUID) {
+      throw new ProtocolError(
+        ErrorCode.PROTOCOL_CONFIGURATION,
+        `Unknown subsection '${name}' in the configuration section`,
+        r.base + start,
+      );
+    }
     const versionAt = r.offset;
     const version = r.u32('subsection version');
     if (version > 1) {
@@ -116,15 +123,9 @@ export function readConfiguration(r: ByteReader, limits: DecodeLimits): Configur
         config.capabilities = caps;
         break;
       }
-      case SUB_UUID:
+      default:
         config.uuid = r.bytes(16, 'uuid').slice();
         break;
-      default:
-        throw new ProtocolError(
-          ErrorCode.PROTOCOL_CONFIGURATION,
-          `Unknown subsection '${name}' in the configuration section`,
-          r.base + start,
-        );
     }
   }
   return config;
