@@ -1,6 +1,6 @@
 /** The human-readable rendering of an inspect report. */
 import type { DeviceEntry, SectionEntry, StreamReport } from '../inspect/report.js';
-import { toJson } from './json.js';
+import { toDisplayJson, toJson } from './json.js';
 
 const hex = (n: number): string => '0x' + n.toString(16).padStart(8, '0');
 const num = (n: number): string => n.toLocaleString('en-US');
@@ -13,7 +13,8 @@ function bytes(n: number): string {
     v /= 1024;
     u++;
   }
-  return u === 0 ? `${n} B` : `${v.toFixed(v >= 100 ? 0 : 1)} ${units[u]}`;
+  if (u === 0) return `${n} B`;
+  return `${Number.isInteger(v) || v >= 100 ? Math.round(v) : v.toFixed(1)} ${units[u]}`;
 }
 
 function table(rows: string[][]): string[] {
@@ -59,7 +60,7 @@ function sectionRows(sections: SectionEntry[]): string[][] {
 function deviceLine(d: DeviceEntry): string {
   const head = `  ${d.idstr} (instance ${d.instanceId}, version ${d.versionId})`;
   if (d.fields === undefined) return `${head}: ${num(d.size ?? 0)} bytes, layout unknown`;
-  const body = toJson(d.fields, 2)
+  const body = toDisplayJson(d.fields, 2)
     .split('\n')
     .map((l) => '    ' + l)
     .join('\n');

@@ -33,7 +33,7 @@ export function inspectFile(file: string, opts: InspectOptions = {}): StreamRepo
       const tail = Buffer.alloc(tailLen);
       fs.readSync(fd, tail, 0, tailLen, size - tailLen);
       const found = locateVmdesc(tail, size);
-      if (found) resolver = vmdescResolver(found.value);
+      if (found) resolver = vmdescResolver(found.json).resolver;
     }
     const session = new InspectSession(opts, resolver);
     const buf = Buffer.alloc(opts.chunkSize ?? 4 << 20);

@@ -145,6 +145,14 @@ export class ByteReader {
     return hi * TWO_32 + lo;
   }
 
+  /**
+   * A copy of the next `n` bytes as a plain Uint8Array. (Buffer#slice would
+   * return a view when the input is a Buffer, so copies are made explicitly.)
+   */
+  copy(n: number, what = 'bytes'): Uint8Array {
+    return new Uint8Array(this.bytes(n, what));
+  }
+
   /** A view (not a copy) of the next `n` bytes. */
   bytes(n: number, what = 'bytes'): Uint8Array {
     this.need(n, what);

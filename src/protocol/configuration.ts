@@ -124,7 +124,7 @@ export function readConfiguration(r: ByteReader, limits: DecodeLimits): Configur
         break;
       }
       default:
-        config.uuid = r.bytes(16, 'uuid').slice();
+        config.uuid = r.copy(16, 'uuid');
         break;
     }
   }

@@ -166,7 +166,7 @@ export class StreamDecoder {
     if (this.pendLen > 0 || (this.state !== St.AfterEof && this.state !== St.Done)) {
       this.failure = new ProtocolError(
         ErrorCode.PROTOCOL_TRUNCATED,
-        `Truncated stream at byte ${this.base}: expected ${EXPECTED[this.state]}` +
+        `Truncated stream: expected ${EXPECTED[this.state]}` +
           (this.pendLen > 0 ? ` (${this.needAbs - this.base} more byte(s) needed)` : ''),
         this.base,
       );
@@ -557,7 +557,7 @@ export function decodeStream(
   const dec = new StreamDecoder({
     ...opts,
     onRecord: (rec) => {
-      if ('data' in rec) out.push({ ...rec, data: rec.data.slice() });
+      if ('data' in rec) out.push({ ...rec, data: new Uint8Array(rec.data) });
       else out.push(rec);
     },
   });
