@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /** The `livemig` command: one module per subcommand, this file only dispatches. */
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { inspectMain } from './inspect.js';
+import { sampleStreamMain } from './sample-stream.js';
 
 export const HELP = `Usage: livemig COMMAND [options]
 
@@ -10,11 +11,12 @@ Live migration of running virtual machines, compatible with QEMU's migration
 stream and QMP.
 
 Commands:
-  inspect FILE      analyse a QEMU-format migration stream (see livemig inspect --help)
+  inspect FILE        analyse a QEMU-format migration stream (see livemig inspect --help)
+  sample-stream FILE  write a QEMU-format stream of a synthetic VM (see --help)
 
 Options:
-  -h, --help        show this help
-  -V, --version     show the version
+  -h, --help          show this help
+  -V, --version       show the version
 `;
 
 function version(): string {
@@ -27,6 +29,8 @@ export async function main(argv: string[]): Promise<number> {
   switch (cmd) {
     case 'inspect':
       return inspectMain(rest);
+    case 'sample-stream':
+      return sampleStreamMain(rest);
     case '-h':
     case '--help':
     case 'help':
@@ -45,9 +49,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (
-  process.argv[1] &&
-  fileURLToPath(import.meta.url) === (await import('node:fs')).realpathSync(process.argv[1])
-) {
+// Run only when executed (directly or through the npm bin symlink), not when imported.
+if (process.argv[1] && fileURLToPath(import.meta.url) === realpathSync(process.argv[1])) {
   process.exitCode = await main(process.argv.slice(2));
 }

@@ -112,6 +112,8 @@ export function encodeRpMessage(msg: RpMessage): Uint8Array {
 export interface ReturnPathDecoderOptions {
   /** Largest RECV_BITMAP bitmap accepted, in bytes (default 512 MiB). */
   maxRecvBitmap?: number;
+  /** Receives each message as soon as it is complete, before any later error. */
+  onMessage?: (msg: RpMessage) => void;
 }
 
 // What the decoder is collecting next.
@@ -128,12 +130,15 @@ type Stage =
  * not depend on how the input is split. It buffers at most one payload (≤ 512
  * bytes) plus a RECV_BITMAP bitmap, whose size is checked before allocating.
  *
- * After an error the decoder is dead and rethrows it. If a push() decoded
- * messages before hitting the error, it returns them and the error is thrown
- * by the next push() or end(), so the messages seen never depend on chunking.
+ * push() returns the messages it completed and also hands each to `onMessage`
+ * as soon as it is complete. An error is thrown at once: a source must fail
+ * the migration without waiting for more input. Messages completed before the
+ * error in the same chunk have already reached `onMessage`. After an error the
+ * decoder is dead and rethrows it.
  */
 export class ReturnPathDecoder {
   readonly #maxRecvBitmap: number;
+  readonly #onMessage: ((msg: RpMessage) => void) | undefined;
   readonly #scratch = new Uint8Array(RP_MAX_PAYLOAD);
   #stage: Stage = HEADER;
   /** Bytes wanted for the current item, and bytes of it collected. */
@@ -150,6 +155,7 @@ export class ReturnPathDecoder {
 
   constructor(options: ReturnPathDecoderOptions = {}) {
     this.#maxRecvBitmap = options.maxRecvBitmap ?? DEFAULT_LIMITS.maxRecvBitmap;
+    this.#onMessage = options.onMessage;
   }
 
   /** Absolute offset of the next byte the decoder expects. */
@@ -173,7 +179,10 @@ export class ReturnPathDecoder {
         // Zero-length items (empty payload, empty bitmap) complete at once.
         while (this.#have === this.#want) {
           const msg = this.#complete();
-          if (msg !== null) out.push(msg);
+          if (msg !== null) {
+            out.push(msg);
+            this.#onMessage?.(msg);
+          }
         }
       }
     } catch (e) {
@@ -184,7 +193,7 @@ export class ReturnPathDecoder {
               cause: e,
             });
       this.#failure = err;
-      if (out.length === 0) throw err;
+      throw err;
     }
     return out;
   }

@@ -36,13 +36,13 @@ function decodeAll(buf: Uint8Array, options = {}): RpMessage[] {
 
 /** Feeds `buf` split at `cuts`; returns messages and the error, if any. */
 function feed(buf: Uint8Array, cuts: number[]): { msgs: RpMessage[]; err: unknown } {
-  const dec = new ReturnPathDecoder();
   const msgs: RpMessage[] = [];
+  const dec = new ReturnPathDecoder({ onMessage: (m) => msgs.push(m) });
   const points = [...new Set(cuts.filter((c) => c > 0 && c < buf.length))].sort((a, b) => a - b);
   let prev = 0;
   try {
     for (const c of [...points, buf.length]) {
-      msgs.push(...dec.push(buf.subarray(prev, c)));
+      dec.push(buf.subarray(prev, c));
       prev = c;
     }
     dec.end();
@@ -274,10 +274,12 @@ test('decode: maxRecvBitmap is applied before allocating', () => {
   assert.equal(decodeAll(ok, { maxRecvBitmap: 64 }).length, 1);
 });
 
-test('decode: messages before an error are returned, the error comes next', () => {
+test('decode: messages before an error reach onMessage, then the error is thrown at once', () => {
   const buf = bytes('0007 0000 0002 0004 00000009 0000 0000');
-  const dec = new ReturnPathDecoder();
-  assert.deepEqual(dec.push(buf), [{ type: 'switchover-ack' }, { type: 'pong', value: 9 }]);
+  const seen: unknown[] = [];
+  const dec = new ReturnPathDecoder({ onMessage: (m) => seen.push(m) });
+  assert.throws(() => dec.push(buf), { code: ErrorCode.PROTOCOL_UNKNOWN_TYPE });
+  assert.deepEqual(seen, [{ type: 'switchover-ack' }, { type: 'pong', value: 9 }]);
   assert.throws(() => dec.push(new Uint8Array(0)), { code: ErrorCode.PROTOCOL_UNKNOWN_TYPE });
   assert.throws(() => dec.end(), { code: ErrorCode.PROTOCOL_UNKNOWN_TYPE });
   // An error with nothing decoded before it is thrown at once.
