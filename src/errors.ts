@@ -36,6 +36,28 @@ export const ErrorCode = {
   PROTOCOL_RETURN_PATH: 'LIVEMIG_ERR_PROTOCOL_RETURN_PATH',
   /** A value the encoder was asked to write cannot be represented on the wire. */
   PROTOCOL_ENCODE: 'LIVEMIG_ERR_PROTOCOL_ENCODE',
+  /** QMP: the command does not exist (QMP class CommandNotFound). */
+  QMP_COMMAND_NOT_FOUND: 'LIVEMIG_ERR_QMP_COMMAND_NOT_FOUND',
+  /** QMP: a request that is not valid JSON or not a valid request envelope. */
+  QMP_BAD_INPUT: 'LIVEMIG_ERR_QMP_BAD_INPUT',
+  /** A command argument that is missing, unexpected, of the wrong type or out of range. */
+  INVALID_PARAMETER: 'LIVEMIG_ERR_INVALID_PARAMETER',
+  /** A migration capability combination that is not allowed. */
+  MIGRATION_CAPABILITY: 'LIVEMIG_ERR_MIGRATION_CAPABILITY',
+  /** A migration parameter value that is not allowed. */
+  MIGRATION_PARAMETER: 'LIVEMIG_ERR_MIGRATION_PARAMETER',
+  /** A command that is not allowed in the current migration or VM state. */
+  BAD_STATE: 'LIVEMIG_ERR_BAD_STATE',
+  /** A feature this build of livemig does not provide (QEMU: not compiled in). */
+  UNSUPPORTED: 'LIVEMIG_ERR_UNSUPPORTED',
+  /** The QMP server answered a command with an error (client side; carries class and desc). */
+  QMP_ERROR_REPLY: 'LIVEMIG_ERR_QMP_ERROR_REPLY',
+  /** The QMP connection failed, closed, or the peer broke the protocol (client side). */
+  QMP_CONNECTION: 'LIVEMIG_ERR_QMP_CONNECTION',
+  /** A QMP command or wait did not finish in time (client side). */
+  QMP_TIMEOUT: 'LIVEMIG_ERR_QMP_TIMEOUT',
+  /** An operation was aborted through its AbortSignal. */
+  ABORTED: 'LIVEMIG_ERR_ABORTED',
   /** Bad command-line usage. */
   USAGE: 'LIVEMIG_ERR_USAGE',
   /** A file could not be read or written. */
