@@ -44,7 +44,17 @@ export function latin1Bytes(s: string): Uint8Array {
   return out;
 }
 
-const TWO_32 = 0x1_0000_0000;
+export const TWO_32 = 0x1_0000_0000;
+
+/** Writes a be64 from a non-negative safe integer (as two halves: no BigInt on the hot path) or a bigint. */
+export function setU64(view: DataView, at: number, v: number | bigint): void {
+  if (typeof v === 'bigint') {
+    view.setBigUint64(at, BigInt.asUintN(64, v));
+  } else {
+    view.setUint32(at, Math.floor(v / TWO_32));
+    view.setUint32(at + 4, v >>> 0);
+  }
+}
 
 /**
  * A cursor over one contiguous byte range. `base` is the absolute stream offset
@@ -233,12 +243,7 @@ export class ByteWriter {
   /** be64 from a non-negative safe integer or a bigint. */
   u64(v: number | bigint): this {
     const at = this.room(8);
-    if (typeof v === 'bigint') {
-      this.view.setBigUint64(at, BigInt.asUintN(64, v));
-    } else {
-      this.view.setUint32(at, Math.floor(v / TWO_32));
-      this.view.setUint32(at + 4, v >>> 0);
-    }
+    setU64(this.view, at, v);
     return this;
   }
 

@@ -6,7 +6,7 @@
  * decoder can retry it when more input arrives.
  */
 import { ErrorCode, ProtocolError } from '../errors.js';
-import type { ByteReader } from './bytes.js';
+import { type ByteReader, TWO_32 } from './bytes.js';
 import { ENCODING_FLAG_XBZRLE, RamFlag } from './constants.js';
 import type { DecodeLimits } from './limits.js';
 import type { StreamRecord } from './records.js';
@@ -25,7 +25,6 @@ export interface RamDecoderOptions {
   blockHasPageSize?: (idstr: string) => boolean;
 }
 
-const TWO_32 = 0x1_0000_0000;
 const ADDRESSED = RamFlag.ZERO | RamFlag.PAGE | RamFlag.XBZRLE | RamFlag.COMPRESS_PAGE;
 
 /** What the payload needs next after a record. */

@@ -6,6 +6,7 @@
  * channel owns one encoder.
  */
 import { ErrorCode, ProtocolError } from '../errors.js';
+import { TWO_32 } from './bytes.js';
 import { ENCODING_FLAG_XBZRLE, RamFlag, TARGET_PAGE_SIZE } from './constants.js';
 import type { StreamSink, StreamWriter } from './stream-writer.js';
 
@@ -13,8 +14,6 @@ export interface RamBlockInfo {
   idstr: string;
   usedLength: number;
 }
-
-const TWO_32 = 0x1_0000_0000;
 
 export class RamEncoder {
   private lastBlock: string | undefined;

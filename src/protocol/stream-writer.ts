@@ -6,7 +6,7 @@
  * valid for as long as the transport holds them.
  */
 import { ErrorCode, ProtocolError } from '../errors.js';
-import { latin1Bytes } from './bytes.js';
+import { latin1Bytes, setU64 } from './bytes.js';
 
 /** The write surface encoders use; StreamWriter and ByteWriter-like sinks implement it. */
 export interface StreamSink {
@@ -20,7 +20,6 @@ export interface StreamSink {
   countedString(s: string): void;
 }
 
-const TWO_32 = 0x1_0000_0000;
 const DEFAULT_STAGING = 64 * 1024;
 
 export class StreamWriter implements StreamSink {
@@ -85,12 +84,7 @@ export class StreamWriter implements StreamSink {
 
   u64(v: number | bigint): void {
     const at = this.room(8);
-    if (typeof v === 'bigint') {
-      this.view.setBigUint64(at, BigInt.asUintN(64, v));
-    } else {
-      this.view.setUint32(at, Math.floor(v / TWO_32));
-      this.view.setUint32(at + 4, v >>> 0);
-    }
+    setU64(this.view, at, v);
   }
 
   bytes(b: Uint8Array): void {

@@ -7,11 +7,7 @@
 import { ErrorCode, LivemigError } from '../errors.js';
 
 export type QmpErrorClass =
-  | 'GenericError'
-  | 'CommandNotFound'
-  | 'DeviceNotActive'
-  | 'DeviceNotFound'
-  | 'KVMMissingCap';
+  'GenericError' | 'CommandNotFound' | 'DeviceNotActive' | 'DeviceNotFound' | 'KVMMissingCap';
 
 export interface QmpErrorBody {
   class: QmpErrorClass;
