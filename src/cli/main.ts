@@ -3,6 +3,7 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { inspectMain } from './inspect.js';
+import { qmpMain } from './qmp.js';
 import { sampleStreamMain } from './sample-stream.js';
 
 export const HELP = `Usage: livemig COMMAND [options]
@@ -12,6 +13,7 @@ stream and QMP.
 
 Commands:
   inspect FILE        analyse a QEMU-format migration stream (see livemig inspect --help)
+  qmp SOCKET [CMD]    QMP shell, or run one QMP command (see livemig qmp --help)
   sample-stream FILE  write a QEMU-format stream of a synthetic VM (see --help)
 
 Options:
@@ -29,6 +31,8 @@ export async function main(argv: string[]): Promise<number> {
   switch (cmd) {
     case 'inspect':
       return inspectMain(rest);
+    case 'qmp':
+      return qmpMain(rest);
     case 'sample-stream':
       return sampleStreamMain(rest);
     case '-h':
