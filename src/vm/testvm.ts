@@ -1,0 +1,280 @@
+/**
+ * The test machine: one RAM block "pc.ram", a shared dirty log, N vCPU workers
+ * running a named workload, a serial port and the run state. Commands follow
+ * QEMU 8.1's semantics (qmp_stop, qmp_cont, vm_start, vm_stop_force_state,
+ * query-status) so the QMP layer can map them one to one.
+ */
+import { ErrorCode, LivemigError } from '../errors.js';
+import type { VMStateDescription, VMStateValue } from '../protocol/vmstate/index.js';
+import { SharedDirtyLog } from './dirty-log.js';
+import { memsave, pmemsave } from './memsave.js';
+import { RamBlock } from './ram-block.js';
+import { RunStateMachine } from './runstate.js';
+import type { EventSink, RunState } from './runstate.js';
+import { SerialDevice, serialVMState } from './serial.js';
+import { cpuVMState, positionFromVMState, positionToVMState } from './vcpu/cpu-state.js';
+import { isWorkloadName, vcpuShare } from './vcpu/layout.js';
+import type { WorkloadName } from './vcpu/layout.js';
+import { VcpuSet } from './vcpu/vcpus.js';
+import type { VcpuPosition } from './vcpu/workloads.js';
+
+export interface TestVmOptions {
+  /** Bytes, a multiple of 4096. */
+  ramSize: number;
+  smp?: number;
+  /** 'ab' (default), 'random', 'fill' or 'idle'. */
+  workload?: WorkloadName | string;
+  /** Caps page writes per second for the whole VM (split between vCPUs). */
+  dirtyRatePagesPerSec?: number;
+  /** 'none' (default), 'stdio' or 'file:PATH'. */
+  serial?: string;
+  /** QEMU's -S: stay in prelaunch until cont. */
+  startPaused?: boolean;
+  /** QEMU's -incoming: start in inmigrate; vCPUs wait for the migration to start them. */
+  incoming?: boolean;
+  onEvent?: EventSink;
+  /** A vCPU crashed; the VM is already in internal-error when this runs. */
+  onError?: (error: Error) => void;
+  /** RAM chunk size (tests use small chunks to exercise chunk boundaries). */
+  ramChunkSize?: number;
+}
+
+/** query-status in QEMU 8.1: `singlestep` is deprecated there but still present (false). */
+export interface StatusInfo {
+  running: boolean;
+  singlestep: boolean;
+  status: RunState;
+}
+
+/** A non-iterative device: its section name, instance and VMState description. */
+export interface VmDevice {
+  readonly idstr: string;
+  readonly instanceId: number;
+  readonly vmsd: VMStateDescription;
+  save(): VMStateValue;
+  load(value: VMStateValue): void;
+}
+
+export class TestVm {
+  readonly ram: readonly RamBlock[];
+  readonly dirtyLog: SharedDirtyLog;
+  readonly runstate: RunStateMachine;
+  readonly serial: SerialDevice;
+  readonly vcpus: VcpuSet;
+  /** QEMU's autostart: whether an incoming VM runs once the migration completes. */
+  autostart: boolean;
+  #error: Error | undefined;
+  #queue: Promise<unknown> = Promise.resolve();
+  #quit: Promise<void> | undefined;
+  readonly #onError: ((e: Error) => void) | undefined;
+
+  /** Use createTestVm(). */
+  constructor(parts: {
+    ram: RamBlock;
+    dirtyLog: SharedDirtyLog;
+    runstate: RunStateMachine;
+    serial: SerialDevice;
+    vcpus: VcpuSet;
+    autostart: boolean;
+    onError?: (e: Error) => void;
+  }) {
+    this.ram = [parts.ram];
+    this.dirtyLog = parts.dirtyLog;
+    this.runstate = parts.runstate;
+    this.serial = parts.serial;
+    this.vcpus = parts.vcpus;
+    this.autostart = parts.autostart;
+    this.#onError = parts.onError;
+  }
+
+  /** The first vCPU crash, if any. */
+  get error(): Error | undefined {
+    return this.#error;
+  }
+
+  /** Runs machine commands one at a time, so a stop and a cont never interleave. */
+  #serialize<T>(fn: () => Promise<T> | T): Promise<T> {
+    const next = this.#queue.then(fn, fn);
+    this.#queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** QEMU's vm_start: RESUME, running, vCPUs go. No-op when already running. */
+  start(): Promise<void> {
+    return this.#serialize(() => this.#vmStart());
+  }
+
+  #vmStart(): void {
+    if (this.runstate.running) return;
+    this.#requireAlive();
+    this.runstate.transition('running');
+    this.vcpus.resume();
+  }
+
+  /** QEMU's vm_stop_force_state: parks the vCPUs (STOP if it was running), then `state`. */
+  vmStop(state: RunState): Promise<void> {
+    return this.#serialize(() => this.#vmStop(state));
+  }
+
+  async #vmStop(state: RunState): Promise<void> {
+    if (this.runstate.running) {
+      if (!this.runstate.canTransition(state)) this.runstate.transition(state); // throws
+      await this.vcpus.pause();
+      this.serial.flush();
+    }
+    this.runstate.transition(state);
+  }
+
+  /** QMP stop: inmigrate → clears autostart; running → paused (STOP); otherwise nothing. */
+  stop(): Promise<void> {
+    return this.#serialize(async () => {
+      if (this.runstate.state === 'inmigrate') this.autostart = false;
+      else if (this.runstate.running) await this.#vmStop('paused');
+    });
+  }
+
+  /** QMP cont, with qmp_cont's checks and texts. */
+  cont(): Promise<void> {
+    return this.#serialize(() => {
+      const s = this.runstate.state;
+      if (s === 'shutdown' || s === 'internal-error') {
+        throw new LivemigError(ErrorCode.BAD_STATE, 'Resetting the Virtual Machine is required');
+      }
+      if (s === 'finish-migrate') {
+        throw new LivemigError(ErrorCode.BAD_STATE, 'Migration is not finalized yet');
+      }
+      if (s === 'inmigrate') this.autostart = true;
+      else this.#vmStart();
+    });
+  }
+
+  /** QMP quit: SHUTDOWN {guest: false, reason: host-qmp-quit}, then the workers are joined. */
+  quit(): Promise<void> {
+    this.#quit ??= this.#serialize(async () => {
+      await this.vcpus.pause();
+      this.runstate.shutdown('host-qmp-quit');
+      await this.vcpus.quit();
+      this.serial.close();
+    });
+    return this.#quit;
+  }
+
+  status(): StatusInfo {
+    return { running: this.runstate.running, singlestep: false, status: this.runstate.state };
+  }
+
+  pmemsave(addr: number, size: number, filename: string): Promise<void> {
+    return pmemsave(this.ram[0]!, addr, size, filename);
+  }
+
+  memsave(addr: number, size: number, filename: string, cpuIndex = 0): Promise<void> {
+    return memsave(this.ram[0]!, this.vcpus.smp, addr, size, filename, cpuIndex);
+  }
+
+  /** vCPU i's workload position; only while stopped. */
+  getVcpuState(i: number): VcpuPosition {
+    return this.vcpus.getPosition(i);
+  }
+
+  /** Sets vCPU i's position; only while stopped. The next start continues from it. */
+  setVcpuState(i: number, p: VcpuPosition): void {
+    const [lo, hi] = vcpuShare(this.vcpus.workload, this.ram[0]!.pageCount, i, this.vcpus.smp);
+    if (!(p.cursor >= lo && p.cursor <= hi) || !Number.isInteger(p.cursor)) {
+      throw new LivemigError(
+        ErrorCode.INVALID_PARAMETER,
+        `vCPU ${i}: cursor ${p.cursor} is outside its pages ${lo}..${hi}`,
+      );
+    }
+    this.vcpus.setPosition(i, p);
+  }
+
+  /** The devices a later issue wraps in SaveVM handlers: every vCPU, then the serial port. */
+  devices(): VmDevice[] {
+    const w = this.vcpus.workload;
+    const cpus = Array.from({ length: this.vcpus.smp }, (_, i): VmDevice => ({
+      idstr: cpuVMState.name,
+      instanceId: i,
+      vmsd: cpuVMState,
+      save: () => positionToVMState(w, this.getVcpuState(i)),
+      load: (v) => this.setVcpuState(i, positionFromVMState(w, v)),
+    }));
+    const serial: VmDevice = {
+      idstr: serialVMState.name,
+      instanceId: 0,
+      vmsd: serialVMState,
+      save: () => this.serial.saveState(),
+      load: (v) => this.serial.loadState(v),
+    };
+    return [...cpus, serial];
+  }
+
+  #requireAlive(): void {
+    if (this.#quit) throw new LivemigError(ErrorCode.BAD_STATE, 'The VM has quit');
+  }
+
+  /** A vCPU crashed: park the others, enter internal-error (STOP if running), report. */
+  crashed(index: number, error: Error): void {
+    const e = new LivemigError(ErrorCode.BAD_STATE, `vCPU ${index} crashed: ${error.message}`, {
+      cause: error,
+    });
+    this.#error ??= e;
+    void this.#serialize(async () => {
+      if (this.#quit) return;
+      if (this.runstate.running) await this.#vmStop('internal-error');
+      else if (this.runstate.canTransition('internal-error')) {
+        this.runstate.transition('internal-error');
+      }
+    }).finally(() => {
+      if (this.#onError) this.#onError(e);
+      else process.emitWarning(e);
+    });
+  }
+}
+
+export async function createTestVm(o: TestVmOptions): Promise<TestVm> {
+  const workload = o.workload ?? 'ab';
+  if (!isWorkloadName(workload)) {
+    throw new LivemigError(ErrorCode.INVALID_PARAMETER, `Unknown workload '${workload}'`);
+  }
+  const rate = o.dirtyRatePagesPerSec ?? 0;
+  if (!Number.isFinite(rate) || rate < 0) {
+    throw new LivemigError(ErrorCode.INVALID_PARAMETER, `Bad dirty-rate ${rate}`);
+  }
+  const ram = new RamBlock('pc.ram', o.ramSize, { chunkSize: o.ramChunkSize });
+  const dirtyLog = new SharedDirtyLog(ram.pageCount);
+  const serial = new SerialDevice(o.serial ?? 'none');
+  const onEvent = o.onEvent ?? (() => {});
+  // A crash can be reported before the TestVm exists; it is replayed once it does.
+  const box: { vm?: TestVm; early?: [number, Error] } = {};
+  let vcpus: VcpuSet;
+  try {
+    vcpus = await VcpuSet.create({
+      smp: o.smp ?? 1,
+      workload,
+      dirtyRatePagesPerSec: rate,
+      ram,
+      dirtyBuffer: dirtyLog.buffer,
+      serialBuffer: serial.ring.buffer,
+      onCrash: (i, e) => (box.vm ? box.vm.crashed(i, e) : (box.early = [i, e])),
+    });
+  } catch (e) {
+    serial.close();
+    throw e;
+  }
+  // QEMU starts in prelaunch and moves to inmigrate for -incoming.
+  const runstate = new RunStateMachine('prelaunch', onEvent);
+  if (o.incoming) runstate.transition('inmigrate');
+  const vm = new TestVm({
+    ram,
+    dirtyLog,
+    runstate,
+    serial,
+    vcpus,
+    autostart: !o.startPaused,
+    onError: o.onError,
+  });
+  box.vm = vm;
+  if (box.early) vm.crashed(...box.early);
+  if (!o.incoming && !o.startPaused) await vm.start();
+  return vm;
+}
