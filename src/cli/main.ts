@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 /** The `livemig` command: one module per subcommand, this file only dispatches. */
-import { readFileSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { livemigVersion } from '../version.js';
 import { inspectMain } from './inspect.js';
 import { qmpMain } from './qmp.js';
+import { runMain } from './run.js';
 import { sampleStreamMain } from './sample-stream.js';
 
 export const HELP = `Usage: livemig COMMAND [options]
@@ -12,6 +14,7 @@ Live migration of running virtual machines, compatible with QEMU's migration
 stream and QMP.
 
 Commands:
+  run [options]       run a VM, controlled through QMP like QEMU (see livemig run --help)
   inspect FILE        analyse a QEMU-format migration stream (see livemig inspect --help)
   qmp SOCKET [CMD]    QMP shell, or run one QMP command (see livemig qmp --help)
   sample-stream FILE  write a QEMU-format stream of a synthetic VM (see --help)
@@ -21,16 +24,13 @@ Options:
   -V, --version       show the version
 `;
 
-function version(): string {
-  const pkg = fileURLToPath(new URL('../../../package.json', import.meta.url));
-  return (JSON.parse(readFileSync(pkg, 'utf8')) as { version: string }).version;
-}
-
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   switch (cmd) {
     case 'inspect':
       return inspectMain(rest);
+    case 'run':
+      return runMain(rest);
     case 'qmp':
       return qmpMain(rest);
     case 'sample-stream':
@@ -42,7 +42,7 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     case '-V':
     case '--version':
-      process.stdout.write(`livemig ${version()}\n`);
+      process.stdout.write(`livemig ${livemigVersion()}\n`);
       return 0;
     case undefined:
       process.stderr.write(HELP);

@@ -10,7 +10,7 @@ import { SharedDirtyLog } from './dirty-log.js';
 import { memsave, pmemsave } from './memsave.js';
 import { RamBlock } from './ram-block.js';
 import { RunStateMachine } from './runstate.js';
-import type { EventSink, RunState } from './runstate.js';
+import type { EventSink, RunState, ShutdownCause } from './runstate.js';
 import { SerialDevice, serialVMState } from './serial.js';
 import { cpuVMState, positionFromVMState, positionToVMState } from './vcpu/cpu-state.js';
 import { isWorkloadName, vcpuShare } from './vcpu/layout.js';
@@ -148,11 +148,14 @@ export class TestVm {
     });
   }
 
-  /** QMP quit: SHUTDOWN {guest: false, reason: host-qmp-quit}, then the workers are joined. */
-  quit(): Promise<void> {
+  /**
+   * QMP quit (or a signal): SHUTDOWN {guest: false, reason}, then the workers are
+   * joined. Later calls share the first one's result.
+   */
+  quit(reason: ShutdownCause = 'host-qmp-quit'): Promise<void> {
     this.#quit ??= this.#serialize(async () => {
       await this.vcpus.pause();
-      this.runstate.shutdown('host-qmp-quit');
+      this.runstate.shutdown(reason);
       await this.vcpus.quit();
       this.serial.close();
     });
