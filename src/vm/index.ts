@@ -14,4 +14,5 @@ export type { WorkloadName } from './vcpu/layout.js';
 export type { VcpuPosition } from './vcpu/workloads.js';
 export { memsave, pmemsave } from './memsave.js';
 export { TestVm, createTestVm } from './testvm.js';
-export type { StatusInfo, TestVmOptions, VmDevice } from './testvm.js';
+export type { TestVmOptions } from './testvm.js';
+export type { Machine, StatusInfo, VmDevice } from './machine.js';

@@ -5,7 +5,6 @@
  * query-status) so the QMP layer can map them one to one.
  */
 import { ErrorCode, LivemigError } from '../errors.js';
-import type { VMStateDescription, VMStateValue } from '../protocol/vmstate/index.js';
 import { SharedDirtyLog } from './dirty-log.js';
 import { memsave, pmemsave } from './memsave.js';
 import { RamBlock } from './ram-block.js';
@@ -16,6 +15,7 @@ import { cpuVMState, positionFromVMState, positionToVMState } from './vcpu/cpu-s
 import { isWorkloadName, vcpuShare } from './vcpu/layout.js';
 import type { WorkloadName } from './vcpu/layout.js';
 import { VcpuSet } from './vcpu/vcpus.js';
+import type { Machine, StatusInfo, VmDevice } from './machine.js';
 import type { VcpuPosition } from './vcpu/workloads.js';
 
 export interface TestVmOptions {
@@ -39,23 +39,8 @@ export interface TestVmOptions {
   ramChunkSize?: number;
 }
 
-/** query-status in QEMU 8.1: `singlestep` is deprecated there but still present (false). */
-export interface StatusInfo {
-  running: boolean;
-  singlestep: boolean;
-  status: RunState;
-}
-
-/** A non-iterative device: its section name, instance and VMState description. */
-export interface VmDevice {
-  readonly idstr: string;
-  readonly instanceId: number;
-  readonly vmsd: VMStateDescription;
-  save(): VMStateValue;
-  load(value: VMStateValue): void;
-}
-
-export class TestVm {
+export class TestVm implements Machine {
+  readonly type = 'testvm';
   readonly ram: readonly RamBlock[];
   readonly dirtyLog: SharedDirtyLog;
   readonly runstate: RunStateMachine;
