@@ -9,7 +9,16 @@ import { fork } from 'node:child_process';
 import process from 'node:process';
 import { type BenchResult, printTable } from './lib.js';
 
-const BENCHES = ['decode-pages', 'encode-pages', 'inspect-file', 'xbzrle'];
+const BENCHES = [
+  'decode-pages',
+  'encode-pages',
+  'inspect-file',
+  'xbzrle',
+  'transport-pipe',
+  'vm-ab',
+  'vm-start',
+  'qmp-rtt',
+];
 
 function runOne(name: string): Promise<BenchResult[]> {
   return new Promise((resolve, reject) => {
