@@ -53,5 +53,5 @@ export async function runMain(argv: string[]): Promise<number> {
   await vmProcess.done;
   process.off('SIGINT', onInt);
   process.off('SIGTERM', onTerm);
-  return 0;
+  return vmProcess.exitCode();
 }

@@ -126,7 +126,14 @@ export function mergeParameters(
     if (!(name in patch) || QMP_IGNORED_PARAMETERS.has(name)) continue;
     const value = patch[name];
     if (value === undefined) continue;
-    target[name] = value === null ? '' : value;
+    // The QMP layer hands over integers as numbers when they fit; 64-bit
+    // parameters are kept as bigint so their arithmetic never mixes types.
+    target[name] =
+      value === null
+        ? ''
+        : typeof current[name] === 'bigint' && typeof value === 'number'
+          ? BigInt(value)
+          : value;
     applied.push(name);
   }
   return { merged, applied };

@@ -6,12 +6,18 @@
  */
 import { ErrorCode, LivemigError } from '../errors.js';
 import { MigrationOptions } from '../migration/options.js';
+import { MigrationManager } from '../migration/manager.js';
 import { registerMigrationConfigCommands } from '../qmp/commands/migration-config.js';
+import { registerMigrationCommands } from '../qmp/commands/migration.js';
 import { registerVmCommands } from '../qmp/commands/vm.js';
 import { CommandRegistry, QmpServer } from '../qmp/server/index.js';
 import { livemigVersion, QMP_QEMU_VERSION } from '../version.js';
 import type { ShutdownCause } from '../vm/runstate.js';
-import { createTestVm, type TestVm } from '../vm/testvm.js';
+import { createTestVm } from '../vm/testvm.js';
+import type { Machine } from '../vm/machine.js';
+import { createNoneMachine } from '../vm/none-machine.js';
+import { buildDevices, DEVICE_TYPES, type BuiltDevices } from './devices.js';
+import { registerDeviceCommands } from '../qmp/commands/devices.js';
 
 export interface VmProcessConfig {
   machine: { type: string; workload: string; dirtyRate?: number };
@@ -27,15 +33,17 @@ export interface VmProcessConfig {
   devices: ReadonlyArray<{ type: string; id?: string; props: Record<string, string> }>;
 }
 
-/** Device types `-device` accepts (none yet: the first arrive with live migration). */
-export const DEVICE_TYPES: ReadonlyArray<{ name: string; description: string }> = [];
+export { DEVICE_TYPES } from './devices.js';
 
 const NULL_UUID = '00000000-0000-0000-0000-000000000000';
 
 export interface VmProcess {
-  readonly vm: TestVm;
+  readonly vm: Machine;
   readonly server: QmpServer;
   readonly options: MigrationOptions;
+  readonly manager: MigrationManager;
+  /** 1 after a failed incoming migration (as QEMU exits), else 0. */
+  exitCode(): number;
   /** Resolves when the process has shut down (quit or signal). */
   readonly done: Promise<void>;
   /** Shuts down as QEMU does on a signal or quit. */
@@ -67,7 +75,7 @@ function serialSpec(s: VmProcessConfig['serial']): string {
  * refuse at start-up (the caller prints it and exits with status 1).
  */
 export async function startVmProcess(cfg: VmProcessConfig, warn: WarningSink): Promise<VmProcess> {
-  if (cfg.machine.type !== 'testvm') {
+  if (cfg.machine.type !== 'testvm' && cfg.machine.type !== 'none') {
     throw new LivemigError(
       ErrorCode.UNSUPPORTED,
       `machine type '${cfg.machine.type}' is not supported by this version of livemig yet`,
@@ -89,23 +97,49 @@ export async function startVmProcess(cfg: VmProcessConfig, warn: WarningSink): P
     version: { qemu: { ...QMP_QEMU_VERSION }, package: `livemig ${livemigVersion()}` },
     registry,
   });
-  const vm = await createTestVm({
-    ramSize: cfg.ramSize,
-    smp: cfg.smp,
-    workload: cfg.machine.workload,
-    ...(cfg.machine.dirtyRate === undefined ? {} : { dirtyRatePagesPerSec: cfg.machine.dirtyRate }),
-    serial: serialSpec(cfg.serial),
-    startPaused: cfg.startPaused,
-    incoming: cfg.incoming !== undefined,
-    onEvent: (name, data) => server.emitEvent(name, data),
-    onError: (e) => warn(`error: vCPU failed: ${e.message}`),
-  });
+  const onEvent = (name: string, data?: Record<string, unknown>): void =>
+    server.emitEvent(name, data);
+  const vm: Machine =
+    cfg.machine.type === 'none'
+      ? await createNoneMachine({
+          ramSize: cfg.ramSize,
+          startPaused: cfg.startPaused,
+          incoming: cfg.incoming !== undefined,
+          onEvent,
+        })
+      : await createTestVm({
+          ramSize: cfg.ramSize,
+          smp: cfg.smp,
+          workload: cfg.machine.workload,
+          ...(cfg.machine.dirtyRate === undefined
+            ? {}
+            : { dirtyRatePagesPerSec: cfg.machine.dirtyRate }),
+          serial: serialSpec(cfg.serial),
+          startPaused: cfg.startPaused,
+          incoming: cfg.incoming !== undefined,
+          onEvent,
+          onError: (e) => warn(`error: vCPU failed: ${e.message}`),
+        });
+  let devices: BuiltDevices;
+  try {
+    devices = await buildDevices(
+      cfg.devices,
+      vm,
+      cfg.incoming === undefined ? 'source' : 'destination',
+    );
+  } catch (e) {
+    await vm.quit('host-error');
+    throw e;
+  }
 
+  let failed = false;
+  let manager: MigrationManager | undefined = undefined;
   let finish!: () => void;
   const done = new Promise<void>((resolve) => (finish = resolve));
   let closing: Promise<void> | undefined;
   const shutdown = (reason: ShutdownCause): Promise<void> => {
     closing ??= (async () => {
+      await manager?.close();
       await vm.quit(reason);
       await server.close();
       finish();
@@ -119,13 +153,30 @@ export async function startVmProcess(cfg: VmProcessConfig, warn: WarningSink): P
     uuid: cfg.uuid?.text ?? NULL_UUID,
     quit: () => void shutdown('host-qmp-quit'),
   });
+  manager = new MigrationManager({
+    machine: vm,
+    options,
+    ...(cfg.uuid ? { uuid: cfg.uuid.bytes } : {}),
+    emit: onEvent,
+    liveEntries: () => devices.liveEntries,
+    incomingConfigured: cfg.incoming !== undefined,
+    onIncomingFinished: (result, error) => {
+      if (result === 'failed') {
+        // QEMU's destination reports the error and exits with status 1.
+        warn(`load of migration failed: ${error?.message ?? 'unknown error'}`);
+        failed = true;
+        void shutdown('host-error');
+      }
+    },
+  });
   registerMigrationConfigCommands(registry, {
     options,
-    migrationInProgress: () => false,
+    migrationInProgress: () => manager.inProgress(),
     inmigrate: () => vm.runstate.state === 'inmigrate',
-    incomingStarted: () => false,
+    incomingStarted: () => manager.incomingStarted(),
   });
-  registry.define({ name: 'query-migrate', handler: () => ({}) });
+  registerMigrationCommands(registry, manager);
+  registerDeviceCommands(registry, devices);
 
   try {
     for (const q of cfg.qmp) {
@@ -136,6 +187,14 @@ export async function startVmProcess(cfg: VmProcessConfig, warn: WarningSink): P
     await shutdown('host-error');
     throw new LivemigError(ErrorCode.IO, `-qmp: ${(e as Error).message}`, { cause: e });
   }
-  if (!cfg.startPaused && cfg.incoming === undefined) vm.start();
-  return { vm, server, options, done, shutdown };
+  if (cfg.incoming !== undefined && cfg.incoming !== 'defer') {
+    try {
+      await manager.listen(cfg.incoming);
+    } catch (e) {
+      await shutdown('host-error');
+      throw e;
+    }
+  }
+  if (!cfg.startPaused && cfg.incoming === undefined) await vm.start();
+  return { vm, server, options, manager, done, shutdown, exitCode: () => (failed ? 1 : 0) };
 }

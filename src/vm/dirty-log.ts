@@ -66,12 +66,27 @@ export class SharedDirtyLog implements DirtyLog {
   readonly pageCount: number;
   readonly buffer: SharedArrayBuffer;
   readonly bits: Int32Array;
+  /**
+   * Every page reported by any sync so far (this thread's copy). With the live
+   * bits it tells which pages were ever written: the rest are still zero, and
+   * migration can skip reading them (first reads of fresh memory fault, and
+   * faults are expensive here: node-datapath.md §7).
+   */
+  readonly #touched: Uint32Array;
 
   constructor(pageCount: number, buffer?: SharedArrayBuffer) {
     const words = (pageCount + 31) >>> 5;
     this.pageCount = pageCount;
     this.buffer = buffer ?? new SharedArrayBuffer(words * 4);
     this.bits = new Int32Array(this.buffer, 0, words);
+    this.#touched = new Uint32Array(words);
+  }
+
+  /** Was `page` ever written (marked) since this log was created? */
+  everWritten(page: number): boolean {
+    const w = page >>> 5;
+    const bit = 1 << (page & 31);
+    return ((this.#touched[w]! | this.bits[w]!) & bit) !== 0;
   }
 
   mark(page: number): void {
@@ -87,8 +102,13 @@ export class SharedDirtyLog implements DirtyLog {
   sync(): DirtyBitmap {
     const bm = this.bits;
     const out = new Uint32Array(bm.length);
+    const touched = this.#touched;
     for (let w = 0; w < bm.length; w++) {
-      if (bm[w] !== 0) out[w] = Atomics.exchange(bm, w, 0) >>> 0;
+      if (bm[w] !== 0) {
+        const v = Atomics.exchange(bm, w, 0) >>> 0;
+        out[w] = v;
+        touched[w] = touched[w]! | v;
+      }
     }
     return new DirtyBitmap(this.pageCount, out);
   }

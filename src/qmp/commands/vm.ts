@@ -2,7 +2,7 @@
  * QMP commands about the VM itself: run state, identity, memory dumps, quit.
  * Each handler is a thin call into the machine; QEMU's texts come from there.
  */
-import type { TestVm } from '../../vm/testvm.js';
+import type { Machine } from '../../vm/machine.js';
 import { t } from '../schema/index.js';
 import type { CommandRegistry } from '../server/index.js';
 
@@ -20,7 +20,7 @@ const MemsaveArgs = t.struct('q_obj_memsave-arg', {
 });
 
 export interface VmCommandContext {
-  vm: TestVm;
+  vm: Machine;
   name: string | undefined;
   /** The -uuid as QEMU prints it; all zeros when none was given. */
   uuid: string;

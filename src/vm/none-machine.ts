@@ -1,0 +1,205 @@
+/**
+ * QEMU's memory-only machine, `-M none -m SIZE` (hw/core/null-machine.c): no CPU
+ * unless -cpu asks for one, one RAM block "ram" mapped at guest physical 0 and
+ * nothing else. Its only device state on the wire is "timer"; "globalstate"
+ * belongs to the migration engine (src/migration/global-state.ts).
+ *
+ * Nothing but the generic loader and incoming migration writes guest RAM, so
+ * the dirty log only ever sees those writes; the engine's first pass marks
+ * everything anyway. Run-state handling follows TestVm (QEMU 8.1 vm_start,
+ * vm_stop_force_state, qmp_stop, qmp_cont, quit); without -S QEMU starts the
+ * machine, so query-status says "running" even though nothing executes.
+ */
+import { ErrorCode, LivemigError } from '../errors.js';
+import { timerVMState } from '../protocol/vmstate/index.js';
+import { CpuTimers } from './cpu-timers.js';
+import type { HostClock } from './cpu-timers.js';
+import { SharedDirtyLog } from './dirty-log.js';
+import { memsave, pmemsave } from './memsave.js';
+import { RamBlock } from './ram-block.js';
+import { RunStateMachine } from './runstate.js';
+import type { EventSink, RunState, ShutdownCause } from './runstate.js';
+import type { Machine, StatusInfo, VmDevice } from './machine.js';
+
+/** QEMU's RAM block id for -M none (MachineClass.default_ram_id). */
+export const NONE_RAM_ID = 'ram';
+
+/**
+ * Section ids QEMU 7.2 and 8.1 give the state entries of `-M none`, in
+ * registration order: cpu_timers_init registers "timer" first, then
+ * migration_object_init registers "block" (blk_mig_init), "ram" and
+ * "dirty-bitmap", then register_global_state "globalstate". "block" and
+ * "dirty-bitmap" are live entries that are inactive by default and never
+ * appear on the wire; they still use up ids 1 and 3. The fixtures show 0, 2, 4.
+ * (QEMU 9.0 dropped block migration, so newer QEMUs number differently.)
+ */
+export const NONE_MACHINE_SECTION_IDS = {
+  timer: 0,
+  block: 1,
+  ram: 2,
+  'dirty-bitmap': 3,
+  globalstate: 4,
+} as const;
+
+/**
+ * The order of the FULL sections after RAM's END: QEMU walks its handler list
+ * (all priority MIG_PRI_DEFAULT, so registration order), and of those entries
+ * only "timer" and "globalstate" have a VMState.
+ */
+export const NONE_MACHINE_FULL_ORDER = ['timer', 'globalstate'] as const;
+
+export interface NoneMachineOptions {
+  /** Bytes, a positive multiple of 4096 (QEMU's -m; -M none defaults to no RAM at all). */
+  ramSize: number;
+  /** QEMU's -S: stay in prelaunch until cont. */
+  startPaused?: boolean;
+  /** QEMU's -incoming: start in inmigrate. */
+  incoming?: boolean;
+  onEvent?: EventSink;
+  /** Host clock for the timer device (tests pin it). */
+  clock?: HostClock;
+  /** RAM chunk size (tests use small chunks). */
+  ramChunkSize?: number;
+}
+
+export class NoneMachine implements Machine {
+  readonly type = 'none';
+  /** -M none has no CPU: memsave fails and the loader cannot set a PC. */
+  readonly cpuCount = 0;
+  readonly ram: readonly RamBlock[];
+  readonly dirtyLog: SharedDirtyLog;
+  readonly runstate: RunStateMachine;
+  readonly timers: CpuTimers;
+  autostart: boolean;
+  #queue: Promise<unknown> = Promise.resolve();
+  #quit: Promise<void> | undefined;
+
+  /** Use createNoneMachine(). */
+  constructor(parts: {
+    ram: RamBlock;
+    runstate: RunStateMachine;
+    timers: CpuTimers;
+    autostart: boolean;
+  }) {
+    this.ram = [parts.ram];
+    this.dirtyLog = new SharedDirtyLog(parts.ram.pageCount);
+    this.runstate = parts.runstate;
+    this.timers = parts.timers;
+    this.autostart = parts.autostart;
+  }
+
+  /** Machine commands run one at a time, as in TestVm. */
+  #serialize<T>(fn: () => Promise<T> | T): Promise<T> {
+    const next = this.#queue.then(fn, fn);
+    this.#queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** QEMU's vm_start: guest clock on, RESUME, running. */
+  start(): Promise<void> {
+    return this.#serialize(() => this.#vmStart());
+  }
+
+  #vmStart(): void {
+    if (this.runstate.running) return;
+    if (this.#quit) throw new LivemigError(ErrorCode.BAD_STATE, 'The VM has quit');
+    // Check first so a refused transition leaves the clock alone.
+    if (!this.runstate.canTransition('running')) this.runstate.transition('running'); // throws
+    this.timers.enable();
+    this.runstate.transition('running');
+  }
+
+  /** QEMU's vm_stop_force_state: guest clock off (STOP if it was running), then `state`. */
+  vmStop(state: RunState): Promise<void> {
+    return this.#serialize(() => this.#vmStop(state));
+  }
+
+  #vmStop(state: RunState): void {
+    if (this.runstate.running) {
+      if (!this.runstate.canTransition(state)) this.runstate.transition(state); // throws
+      this.timers.disable();
+    }
+    this.runstate.transition(state);
+  }
+
+  /** QMP stop: inmigrate → clears autostart; running → paused (STOP); otherwise nothing. */
+  stop(): Promise<void> {
+    return this.#serialize(() => {
+      if (this.runstate.state === 'inmigrate') this.autostart = false;
+      else if (this.runstate.running) this.#vmStop('paused');
+    });
+  }
+
+  /** QMP cont, with qmp_cont's checks and texts. */
+  cont(): Promise<void> {
+    return this.#serialize(() => {
+      const s = this.runstate.state;
+      if (s === 'shutdown' || s === 'internal-error') {
+        throw new LivemigError(ErrorCode.BAD_STATE, 'Resetting the Virtual Machine is required');
+      }
+      if (s === 'finish-migrate') {
+        throw new LivemigError(ErrorCode.BAD_STATE, 'Migration is not finalized yet');
+      }
+      if (s === 'inmigrate') this.autostart = true;
+      else this.#vmStart();
+    });
+  }
+
+  /** QMP quit (or a signal): SHUTDOWN {guest: false, reason}; later calls share the first. */
+  quit(reason: ShutdownCause = 'host-qmp-quit'): Promise<void> {
+    this.#quit ??= this.#serialize(() => {
+      if (this.runstate.running) this.timers.disable();
+      this.runstate.shutdown(reason);
+    });
+    return this.#quit;
+  }
+
+  status(): StatusInfo {
+    return { running: this.runstate.running, singlestep: false, status: this.runstate.state };
+  }
+
+  /** pmemsave needs no CPU: QEMU reads the system address space directly. */
+  pmemsave(addr: number, size: number, filename: string): Promise<void> {
+    return pmemsave(this.ram[0]!, addr, size, filename);
+  }
+
+  /** memsave does: with no CPU QEMU answers "Parameter 'cpu-index' expects a CPU number". */
+  memsave(addr: number, size: number, filename: string, cpuIndex = 0): Promise<void> {
+    return memsave(this.ram[0]!, this.cpuCount, addr, size, filename, cpuIndex);
+  }
+
+  /** Only "timer" (instance 0); globalstate is the migration engine's. */
+  devices(): VmDevice[] {
+    return [
+      {
+        idstr: timerVMState.name,
+        instanceId: 0,
+        vmsd: timerVMState,
+        save: () => this.timers.save(),
+        load: (v) => this.timers.load(v),
+      },
+    ];
+  }
+}
+
+export async function createNoneMachine(o: NoneMachineOptions): Promise<NoneMachine> {
+  // -M none without -m has no RAM block at all; livemig's Machine needs ram[0].
+  if (!(o.ramSize > 0)) {
+    throw new LivemigError(
+      ErrorCode.INVALID_PARAMETER,
+      `-M none needs RAM: give a size (got ${o.ramSize})`,
+    );
+  }
+  const ram = new RamBlock(NONE_RAM_ID, o.ramSize, { chunkSize: o.ramChunkSize });
+  // QEMU starts in prelaunch and moves to inmigrate for -incoming.
+  const runstate = new RunStateMachine('prelaunch', o.onEvent ?? (() => {}));
+  if (o.incoming) runstate.transition('inmigrate');
+  const vm = new NoneMachine({
+    ram,
+    runstate,
+    timers: new CpuTimers(o.clock),
+    autostart: !o.startPaused,
+  });
+  if (!o.incoming && !o.startPaused) await vm.start();
+  return vm;
+}
