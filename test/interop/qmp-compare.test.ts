@@ -508,36 +508,19 @@ const ALLOWED: Record<string, Allowed> = {
 };
 
 /** Steps where livemig is known to be wrong (not a version difference): reported as todo. */
-const KNOWN_BUGS: Record<string, string> = {
-  ...Object.fromEntries(
-    ['4096', '12288', '100000000', '128 MiB', '1 TiB', 'default'].map((v) => [
-      `params: xbzrle-cache-size ${v}`,
-      'bug: every xbzrle-cache-size value fails with "Cannot mix BigInt and other types, use explicit conversions"',
-    ]),
-  ),
-};
+const KNOWN_BUGS: Record<string, string> = {};
 
 /**
  * Commands livemig did not have when this test was written (it answered
  * CommandNotFound): todo, so their steps are visible rather than failing. A todo
  * step that passes means the command has landed; drop it from this list then.
  */
-const NOT_YET_COMMANDS = [
-  'migrate',
-  'migrate-incoming',
-  'migrate-continue',
-  'migrate-start-postcopy',
-  'migrate-pause',
-  'migrate-recover',
-  'migrate_cancel',
-];
+const NOT_YET_COMMANDS: string[] = [];
 const notYet = (step: Step): string | undefined => {
   const command = /^\{"execute": "([^"]+)"/.exec(step.send.toString())?.[1];
   if (command !== undefined && NOT_YET_COMMANDS.includes(command)) {
     return `not implemented in livemig yet: ${command}`;
   }
-  // These read the state the failed synchronous migrate calls left behind.
-  if (step.name.startsWith('query-migrate after')) return 'not implemented in livemig yet: migrate';
   return undefined;
 };
 

@@ -1,4 +1,5 @@
 /** QMP commands that run migrations: migrate, migrate-incoming, cancel, continue, query-migrate. */
+import { ErrorCode, LivemigError } from '../../errors.js';
 import type { MigrationManager } from '../../migration/manager.js';
 import { MIGRATION_STATUSES } from '../../migration/status.js';
 import { t } from '../schema/index.js';
@@ -47,4 +48,36 @@ export function registerMigrationCommands(
     handler: (a) => manager.continueFrom(a.state),
   });
   registry.define({ name: 'query-migrate', handler: () => manager.info() });
+
+  // Postcopy is not supported yet, so these always meet QEMU's wrong-state checks.
+  registry.define({
+    name: 'migrate-start-postcopy',
+    handler: () => {
+      throw new LivemigError(
+        ErrorCode.BAD_STATE,
+        'Enable postcopy with migrate_set_capability before the start of migration',
+      );
+    },
+  });
+  registry.define({
+    name: 'migrate-pause',
+    allowOob: true,
+    handler: () => {
+      throw new LivemigError(
+        ErrorCode.BAD_STATE,
+        'migrate-pause is currently only supported during postcopy-active state',
+      );
+    },
+  });
+  registry.define({
+    name: 'migrate-recover',
+    args: MigrateIncomingArgs,
+    allowOob: true,
+    handler: () => {
+      throw new LivemigError(
+        ErrorCode.BAD_STATE,
+        'Migrate recover can only be run when postcopy is paused.',
+      );
+    },
+  });
 }
