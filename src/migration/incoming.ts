@@ -55,8 +55,13 @@ export class IncomingMigration {
     this.status = new StatusMachine((status) => {
       if (deps.options.cap('events')) deps.emit('MIGRATION', { status });
     });
-    this.#loadCtx = {
-      switchoverAck: deps.options.cap('switchover-ack'),
+    this.#loadCtx = this.#makeLoadContext();
+  }
+
+  /** Capabilities are read when the load starts: they may be set after -incoming. */
+  #makeLoadContext(): LoadContext {
+    return {
+      switchoverAck: this.#deps.options.cap('switchover-ack'),
       approveSwitchover: () => this.#approveSwitchover(),
       fail: (e) => this.#fail(e),
     };
@@ -96,6 +101,7 @@ export class IncomingMigration {
 
   #load(channel: MigrationChannel): void {
     const { entries, options } = this.#deps;
+    this.#loadCtx = this.#makeLoadContext();
     for (const e of entries) e.live?.loadSetup?.(this.#loadCtx);
     if (this.#loadCtx.switchoverAck) {
       for (const e of entries) if (e.live?.switchoverAckNeeded?.()) this.#ackPending++;
