@@ -112,9 +112,9 @@ describe('live migration between QEMU 7.2 and livemig (-M none)', { skip: missin
       await setCapabilities(dst, caps);
 
       await src.qmp.execute('migrate', { uri: `tcp:127.0.0.1:${port}` });
-      const srcInfo = await waitMigrationEnd(src);
-      const dstInfo = await waitMigrationEnd(dst);
+      const srcInfo = await waitMigrationEnd(src, 10_000);
       assert.equal(srcInfo.status, 'completed', `source: ${JSON.stringify(srcInfo)}${logs()}`);
+      const dstInfo = await waitMigrationEnd(dst, 5000);
       assert.equal(dstInfo.status, 'completed', `destination: ${JSON.stringify(dstInfo)}${logs()}`);
       await waitFinalEvent(src);
       await waitFinalEvent(dst);
@@ -254,11 +254,11 @@ describe('live migration between QEMU 7.2 and livemig (-M none)', { skip: missin
       // QEMU's ram_save_iterate ends a part after 50 ms (MAX_WAIT, checked every 64 pages),
       // so QEMU alone writes this stream with one part or with several from run to run.
       // Each part costs a 5-byte header, an 8-byte EOS and a 5-byte footer.
-      await t.test('whole file: identical, or different only in iteration framing', () => {
+      await t.test('whole file: identical, or different only in iteration framing', (st) => {
         if (diff < 0) return;
         assert.notEqual(l.parts, q.parts, 'files differ although part framing is the same');
         assert.equal(qb.length - lb.length, 18 * (q.parts - l.parts), 'size difference');
-        t.diagnostic(`QEMU cut the RAM iteration into ${q.parts} parts, livemig into ${l.parts}`);
+        st.diagnostic(`QEMU cut the RAM iteration into ${q.parts} parts, livemig into ${l.parts}`);
       });
     });
 
