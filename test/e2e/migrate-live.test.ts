@@ -1,7 +1,6 @@
 /** A live `ab` migration between two `livemig run` processes, checked the way QEMU's qtests do. */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { stopAllLivemig } from './helpers/livemig-process.js';
 import {
   MiB,
   assertAbConsistent,
@@ -16,9 +15,10 @@ import {
   waitEvent,
   waitSerialB,
   waitStatus,
+  cleanupMigrationTests,
 } from './helpers/migration.js';
 
-after(stopAllLivemig);
+after(cleanupMigrationTests);
 
 /** MigrationStats members in QEMU 8.1. */
 const RAM_MEMBERS = [
@@ -121,7 +121,11 @@ for (const transport of ['tcp', 'unix'] as const) {
           'MIGRATION:completed',
         ]);
       }
-      assert.deepEqual(await runState(dst), { status: 'running', singlestep: false, running: true });
+      assert.deepEqual(await runState(dst), {
+        status: 'running',
+        singlestep: false,
+        running: true,
+      });
 
       // The guest goes on printing on the destination, and no more on the source.
       await waitSerialB(dst);

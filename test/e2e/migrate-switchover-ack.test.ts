@@ -1,18 +1,22 @@
 /** The switchover-ack capability between two `livemig run` processes (QEMU 8.1 semantics). */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { stopAllLivemig } from './helpers/livemig-process.js';
 import {
+  AB_VM,
+  CONVERGE,
   MiB,
   assertAbConsistent,
   closeVms,
   dump,
   eventSummary,
+  incomingUri,
   queryMigrate,
   rejectsDesc,
   runState,
   setCaps,
+  setParams,
   sleep,
+  startDestination,
   startPair,
   startVm,
   traceIndex,
@@ -21,9 +25,11 @@ import {
   waitExit,
   waitSerialB,
   waitStatus,
+  cleanupMigrationTests,
+  type Vm,
 } from './helpers/migration.js';
 
-after(stopAllLivemig);
+after(cleanupMigrationTests);
 
 const ACK_CAPS = { events: true, 'return-path': true, 'switchover-ack': true };
 const SRC_TRACE =
@@ -141,10 +147,10 @@ test('switchover-ack on the source only: never completes, and migrate_cancel sti
 
     await src.qmp.executeRaw('migrate_cancel');
     await waitStatus(src, 'cancelled', { ungoals: ['failed', 'completed'] });
-    assert.deepEqual(
-      eventSummary(src, ['MIGRATION']).slice(-2),
-      ['MIGRATION:cancelling', 'MIGRATION:cancelled'],
-    );
+    assert.deepEqual(eventSummary(src, ['MIGRATION']).slice(-2), [
+      'MIGRATION:cancelling',
+      'MIGRATION:cancelled',
+    ]);
     assert.equal((await runState(src)).running, true);
     // QEMU's destination fails and exits with status 1 when the source cancels.
     assert.equal(await waitExit(dst), 1);
@@ -173,5 +179,47 @@ test("switchover-ack without return-path: QEMU's error", async () => {
     );
   } finally {
     await closeVms(vm);
+  }
+});
+
+test('switchover-ack with initdata: a cancelled migration, then a new one to a fresh destination', async () => {
+  const device = ['-device', 'initdata,id=d0,size=64M'];
+  const { src, dst, uri } = await startPair({
+    caps: ACK_CAPS,
+    srcArgs: device,
+    dstArgs: device,
+    params: { 'max-bandwidth': 8 * MiB },
+  });
+  let dst2: Vm | undefined;
+  try {
+    await src.qmp.executeRaw('migrate', { uri });
+    await waitStatus(src, 'active');
+    await sleep(1000);
+    await src.qmp.executeRaw('migrate_cancel');
+    await waitStatus(src, 'cancelled', { ungoals: ['failed', 'completed'] });
+    assert.equal(await waitExit(dst), 1);
+
+    const next = await startDestination(
+      (d) => incomingUri('tcp', d),
+      [...AB_VM, ...device],
+      ACK_CAPS,
+    );
+    dst2 = next.dst;
+    await setParams(src, CONVERGE);
+    await src.qmp.executeRaw('migrate', { uri: next.uri });
+    await waitStatus(src, 'completed', { timeoutMs: 90_000 });
+    await waitStatus(dst2, 'completed');
+    const s = (await src.qmp.executeRaw('x-initdata-verify', { id: 'd0' })) as Record<
+      string,
+      unknown
+    >;
+    const d = (await dst2.qmp.executeRaw('x-initdata-verify', { id: 'd0' })) as Record<
+      string,
+      unknown
+    >;
+    assert.equal(d.ok, true, JSON.stringify(d));
+    assert.equal(s.digest, d.digest);
+  } finally {
+    await closeVms(src, dst, dst2);
   }
 });

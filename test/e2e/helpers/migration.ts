@@ -9,7 +9,14 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { QmpClient, QmpError, type QmpEvent } from '../../../src/qmp/client/index.js';
-import { freePort, startLivemig, tempDir, type LivemigProcess } from './livemig-process.js';
+import {
+  freePort,
+  removeDir,
+  startLivemig,
+  stopAllLivemig,
+  tempDir,
+  type LivemigProcess,
+} from './livemig-process.js';
 
 export const MiB = 1 << 20;
 
@@ -30,11 +37,26 @@ export interface VmOptions {
   dir?: string;
 }
 
+const scratch: string[] = [];
+
+/** A temp dir removed by cleanupMigrationTests (RAM dumps are large). */
+export function scratchDir(): string {
+  const dir = tempDir('livemig-mig-');
+  scratch.push(dir);
+  return dir;
+}
+
+/** For after(): kills every livemig process and removes the scratch dirs. */
+export async function cleanupMigrationTests(): Promise<void> {
+  await stopAllLivemig();
+  for (const dir of scratch.splice(0)) removeDir(dir);
+}
+
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Starts `livemig run -serial file:DIR/serial.txt ARGS` and connects QMP. */
 export async function startVm(args: string[], opts: VmOptions = {}): Promise<Vm> {
-  const dir = opts.dir ?? tempDir('livemig-mig-');
+  const dir = opts.dir ?? scratchDir();
   const serialPath = path.join(dir, 'serial.txt');
   const saved = process.env.LIVEMIG_TRACE;
   // spawn() reads the environment synchronously, before startLivemig's first await.
@@ -125,7 +147,7 @@ export async function startDestination(
   caps: Record<string, boolean> = {},
   opts: VmOptions & { defer?: boolean } = {},
 ): Promise<{ dst: Vm; uri: string }> {
-  const dir = opts.dir ?? tempDir('livemig-mig-');
+  const dir = opts.dir ?? scratchDir();
   const u = typeof uri === 'string' ? uri : await uri(dir);
   const vmOpts: VmOptions = { dir, ...(opts.trace === undefined ? {} : { trace: opts.trace }) };
   const dst = await startVm([...args, '-incoming', opts.defer ? 'defer' : u], vmOpts);
