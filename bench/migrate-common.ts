@@ -127,6 +127,13 @@ export class Vm {
     return Number(m[1]) / 1024;
   }
 
+  /** user + system CPU time of the process so far, in ms (/proc/PID/stat, 10 ms ticks). */
+  cpuMs(): number {
+    const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10;
+  }
+
   serial(): string {
     try {
       return readFileSync(this.serialPath, 'latin1');
@@ -157,11 +164,12 @@ export async function startVm(o: VmOptions): Promise<Vm> {
   }
 }
 
-/** Waits until a serial file holds `ch` (e.g. fill's 'F'). */
-export async function waitSerial(vm: Vm, ch: string, timeoutMs = 60_000): Promise<void> {
+/** Waits until a serial file holds `count` of `ch` (e.g. fill's 'F'). */
+export async function waitSerial(vm: Vm, ch: string, count = 1, timeoutMs = 60_000): Promise<void> {
   const t0 = performance.now();
-  while (!vm.serial().includes(ch)) {
-    verify(performance.now() - t0 < timeoutMs, `${vm.o.name}: '${ch}' on the serial port`);
+  while (vm.serial().split(ch).length - 1 < count) {
+    const what = `${vm.o.name}: ${count} '${ch}' on the serial port`;
+    verify(performance.now() - t0 < timeoutMs, what);
     await new Promise((r) => setTimeout(r, 10));
   }
 }

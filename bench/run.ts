@@ -18,6 +18,9 @@ const BENCHES = [
   'vm-ab',
   'vm-start',
   'qmp-rtt',
+  'migrate-bulk',
+  'migrate-ab',
+  'migrate-switchover-ack',
 ];
 
 function runOne(name: string): Promise<BenchResult[]> {
