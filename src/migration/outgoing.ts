@@ -23,7 +23,6 @@ import {
   writeSectionHeader,
   writeVmdesc,
 } from '../protocol/sections.js';
-import { StreamWriter } from '../protocol/stream-writer.js';
 import { VmdescDocument } from '../protocol/vmstate/index.js';
 import { trace } from '../trace.js';
 import { connectOutgoing, RateLimiter, type MigrationChannel } from '../transport/index.js';
@@ -33,10 +32,11 @@ import { Bandwidth } from './bandwidth.js';
 import type { MigrationOptions } from './options.js';
 import { RamStats } from './ram-stats.js';
 import type { LiveDevice, SaveContext, SaveStateEntry } from './savevm/entries.js';
+import { StagingWriter } from './staging-writer.js';
 import { StatusMachine, type MigrationStatus } from './status.js';
 
 /** Bytes one round may produce when bandwidth is unlimited, before yielding to the event loop. */
-const ROUND_BYTES = 2 << 20;
+const ROUND_BYTES = 8 << 20;
 /** A device's share of a round is never smaller than this, so a slow round still moves. */
 const MIN_SHARE = 64 << 10;
 
@@ -145,7 +145,7 @@ export class OutgoingMigration {
       if (returnPath) this.#openReturnPath(channel);
       const ctx: SaveContext = { switchoverAck: options.cap('switchover-ack') };
       const live = this.#activeLive();
-      const w = new StreamWriter();
+      const w = new StagingWriter();
       this.#setup(w, live, ctx, returnPath);
       await this.#flush(w);
       this.#setupTime = this.#now() - this.#startTime;
@@ -165,7 +165,7 @@ export class OutgoingMigration {
     return out;
   }
 
-  #setup(w: StreamWriter, live: ActiveLive[], ctx: SaveContext, returnPath: boolean): void {
+  #setup(w: StagingWriter, live: ActiveLive[], ctx: SaveContext, returnPath: boolean): void {
     const { options, machine, uuid } = this.#deps;
     writeFileHeader(w);
     if (options.sendConfiguration) {
@@ -194,7 +194,7 @@ export class OutgoingMigration {
 
   /** The precopy loop (QEMU's migration_iteration_run, once per round). */
   async #iterate(
-    w: StreamWriter,
+    w: StagingWriter,
     live: ActiveLive[],
     ctx: SaveContext,
     signal: AbortSignal,
@@ -232,7 +232,7 @@ export class OutgoingMigration {
    * RAM can never starve a device's initial data (QEMU serialised devices and
    * could, with switchover-ack, never converge).
    */
-  #round(w: StreamWriter, live: ActiveLive[], ctx: SaveContext, limiter: RateLimiter): void {
+  #round(w: StagingWriter, live: ActiveLive[], ctx: SaveContext, limiter: RateLimiter): void {
     const { options } = this.#deps;
     const limit = limiter.windowLimit;
     // Rounds stay small even under a generous limit, so writes pipeline with
@@ -264,7 +264,7 @@ export class OutgoingMigration {
   }
 
   async #complete(
-    w: StreamWriter,
+    w: StagingWriter,
     live: ActiveLive[],
     ctx: SaveContext,
     returnPath: boolean,
@@ -285,6 +285,16 @@ export class OutgoingMigration {
       this.status.transition('device');
     }
     for (const { entry, live: dev } of live) {
+      // With the VM stopped, drain what is already pending in bounded PART
+      // sections, flushing between them; then END carries only what the final
+      // sync finds (one sync after STOP, as in QEMU). Staging buffers are thus
+      // reused rather than grown by the whole remainder.
+      for (let done = false; !done;) {
+        writeSectionContinuation(w, 'part', entry.sectionId);
+        done = dev.saveIterate(w, ctx, ROUND_BYTES);
+        if (options.sendSectionFooter) writeSectionFooter(w, entry.sectionId);
+        await this.#flush(w);
+      }
       writeSectionContinuation(w, 'end', entry.sectionId);
       dev.saveComplete(w, ctx);
       if (options.sendSectionFooter) writeSectionFooter(w, entry.sectionId);
@@ -327,7 +337,7 @@ export class OutgoingMigration {
   }
 
   /** Writes everything staged and waits while the channel pushes back. */
-  async #flush(w: StreamWriter): Promise<void> {
+  async #flush(w: StagingWriter): Promise<void> {
     const chunks = w.take();
     if (chunks.length === 0) return;
     let n = 0;
@@ -336,6 +346,7 @@ export class OutgoingMigration {
     const channel = this.#channel!;
     const t0 = this.#now();
     if (!channel.write(chunks)) await channel.waitDrain(this.#abort.signal);
+    w.release(channel.bytesQueued - channel.writableLength);
     trace('migration_flush', {
       bytes: n,
       chunks: chunks.length,

@@ -6,7 +6,7 @@
  * guest RAM (zero-copy); all-zero pages go out as ZERO records.
  */
 import { RamEncoder } from '../protocol/ram-encoder.js';
-import type { StreamWriter } from '../protocol/stream-writer.js';
+import type { ChunkSink } from '../protocol/stream-writer.js';
 import { trace } from '../trace.js';
 import { nextSetBit } from '../vm/bitmap-walk.js';
 import type { SharedDirtyLog } from '../vm/dirty-log.js';
@@ -51,7 +51,7 @@ export class RamSaver implements LiveDevice {
     return this.#todoCount;
   }
 
-  saveSetup(w: StreamWriter): void {
+  saveSetup(w: ChunkSink): void {
     // Bulk stage: everything is to be sent; the log is cleared so that later
     // syncs report only what the guest writes from now on.
     const n = this.#block.pageCount;
@@ -66,13 +66,13 @@ export class RamSaver implements LiveDevice {
     this.#enc.eos(w);
   }
 
-  saveIterate(w: StreamWriter, _ctx: unknown, budget: number): boolean {
+  saveIterate(w: ChunkSink, _ctx: unknown, budget: number): boolean {
     this.#sendPages(w, budget);
     this.#enc.eos(w);
     return this.#todoCount === 0;
   }
 
-  saveComplete(w: StreamWriter): void {
+  saveComplete(w: ChunkSink): void {
     this.#sync();
     this.#sendPages(w, Infinity);
     this.#enc.eos(w);
@@ -125,7 +125,7 @@ export class RamSaver implements LiveDevice {
   }
 
   /** Sends to-send pages from the cursor until `budget` bytes or none are left. */
-  #sendPages(w: StreamWriter, budget: number): void {
+  #sendPages(w: ChunkSink, budget: number): void {
     const block = this.#block;
     const idstr = block.idstr;
     const todo = this.#todo;

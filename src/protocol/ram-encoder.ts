@@ -8,7 +8,7 @@
 import { ErrorCode, ProtocolError } from '../errors.js';
 import { TWO_32 } from './bytes.js';
 import { ENCODING_FLAG_XBZRLE, RamFlag, TARGET_PAGE_SIZE } from './constants.js';
-import type { StreamSink, StreamWriter } from './stream-writer.js';
+import type { ChunkSink, StreamSink } from './stream-writer.js';
 
 export interface RamBlockInfo {
   idstr: string;
@@ -67,10 +67,11 @@ export class RamEncoder {
   }
 
   /** A full page; `data` is appended without a copy. */
-  page(w: StreamWriter, block: string, offset: number, data: Uint8Array): void {
+  page(w: ChunkSink, block: string, offset: number, data: Uint8Array): void {
     if (data.length !== this.pageSize) {
       throw new ProtocolError(ErrorCode.PROTOCOL_ENCODE, `A page is ${this.pageSize} bytes`);
     }
+    w.alignNext?.(block === this.lastBlock ? 8 : 9 + block.length);
     this.addressed(w, block, offset, RamFlag.PAGE);
     w.append(data);
   }

@@ -20,9 +20,28 @@ export interface StreamSink {
   countedString(s: string): void;
 }
 
+/**
+ * A sink that can also take bulk data (pages) and report its position: what
+ * the RAM encoder and live devices write to. StreamWriter appends views without
+ * copying; a staging writer (the migration engine's) copies them into large
+ * reusable buffers instead.
+ */
+export interface ChunkSink extends StreamSink {
+  /** Adds `view` to the stream (a view for StreamWriter; a copy for a staging writer). */
+  append(view: Uint8Array): void;
+  /** Bytes written since construction. */
+  readonly written: number;
+  /**
+   * Hint before a record whose `headerBytes` header is followed by page data:
+   * a copying sink may start a new chunk so the page lands 8-byte aligned
+   * (V8 copies out of a SharedArrayBuffer byte by byte when misaligned).
+   */
+  alignNext?(headerBytes: number): void;
+}
+
 const DEFAULT_STAGING = 64 * 1024;
 
-export class StreamWriter implements StreamSink {
+export class StreamWriter implements ChunkSink {
   private stage: Uint8Array;
   private view: DataView;
   private stageStart = 0;

@@ -11,7 +11,7 @@
  */
 import type { ByteReader } from '../../protocol/bytes.js';
 import type { SectionKind } from '../../protocol/sections.js';
-import type { StreamWriter } from '../../protocol/stream-writer.js';
+import type { ChunkSink } from '../../protocol/stream-writer.js';
 import type { VmDevice } from '../../vm/machine.js';
 
 export interface SaveContext {
@@ -37,15 +37,15 @@ export interface LiveDevice {
   /** false: the device takes no part in this migration (QEMU's is_active). */
   isActive?(): boolean;
   /** Writes the START section payload. */
-  saveSetup(w: StreamWriter, ctx: SaveContext): void;
+  saveSetup(w: ChunkSink, ctx: SaveContext): void;
   /**
    * Writes one PART section payload, about `budget` bytes at most (a soft
    * limit: one page or chunk may overshoot it). Returns true when nothing is
    * pending right now.
    */
-  saveIterate(w: StreamWriter, ctx: SaveContext, budget: number): boolean;
+  saveIterate(w: ChunkSink, ctx: SaveContext, budget: number): boolean;
   /** Writes the END section payload: everything still pending (VM stopped). */
-  saveComplete(w: StreamWriter, ctx: SaveContext): void;
+  saveComplete(w: ChunkSink, ctx: SaveContext): void;
   /** Cheap estimate of bytes still to send before switchover (QEMU's must_precopy). */
   pendingEstimate(): number;
   /** Accurate figure; may resynchronise (QEMU's state_pending_exact). */

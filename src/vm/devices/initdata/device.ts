@@ -7,7 +7,7 @@
  */
 import type { ByteReader } from '../../../protocol/bytes.js';
 import type { SectionKind } from '../../../protocol/sections.js';
-import type { StreamWriter } from '../../../protocol/stream-writer.js';
+import type { ChunkSink } from '../../../protocol/stream-writer.js';
 import type { LiveDevice, LoadContext, SaveContext } from '../../../migration/savevm/entries.js';
 import { type VerifyResult, fillBlock, verifyState } from './content.js';
 import { InitDataLoader } from './destination.js';
@@ -64,13 +64,13 @@ export class InitDataDevice implements LiveDevice {
   }
 
   // ---- source ----
-  saveSetup(w: StreamWriter, _ctx?: SaveContext): void {
+  saveSetup(w: ChunkSink, _ctx?: SaveContext): void {
     this.saver.setup(w);
   }
-  saveIterate(w: StreamWriter, ctx: SaveContext, budget: number): boolean {
+  saveIterate(w: ChunkSink, ctx: SaveContext, budget: number): boolean {
     return this.saver.iterate(w, ctx.switchoverAck, budget);
   }
-  saveComplete(w: StreamWriter, _ctx?: SaveContext): void {
+  saveComplete(w: ChunkSink, _ctx?: SaveContext): void {
     this.saver.complete(w);
   }
   pendingEstimate(): number {

@@ -8,7 +8,7 @@
  * `initCursor` was already sent and is queued for resending; one above it is
  * simply sent later with its new content.
  */
-import type { StreamWriter } from '../../../protocol/stream-writer.js';
+import type { ChunkSink } from '../../../protocol/stream-writer.js';
 import { fillBlock } from './content.js';
 import {
   BLOCK,
@@ -98,7 +98,7 @@ export class InitDataSaver {
     }
   }
 
-  setup(w: StreamWriter): void {
+  setup(w: ChunkSink): void {
     this.phase = 'precopy';
     this.initCursor = 0;
     this.dirty.fill(0);
@@ -127,7 +127,7 @@ export class InitDataSaver {
   }
 
   /** One PART payload: at most one DATA_STATE, then END_OF_STATE or INIT_DATA_SENT. */
-  iterate(w: StreamWriter, switchoverAck: boolean, budget: number): boolean {
+  iterate(w: ChunkSink, switchoverAck: boolean, budget: number): boolean {
     this.tick();
     const limit = Math.min(MAX_BLOB, Math.max(EXTENT_HEADER + BLOCK, budget));
     const extents = this.collect(limit);
@@ -145,7 +145,7 @@ export class InitDataSaver {
   }
 
   /** END payload: everything pending (unsent initial data and dirty blocks). */
-  complete(w: StreamWriter): void {
+  complete(w: ChunkSink): void {
     this.tick();
     this.phase = 'stopped';
     for (;;) {
@@ -196,7 +196,7 @@ export class InitDataSaver {
     throw new Error('initdata: dirty count out of step with the dirty flags');
   }
 
-  private writeBlob(w: StreamWriter, extents: readonly Extent[], zeroCopy: boolean): void {
+  private writeBlob(w: ChunkSink, extents: readonly Extent[], zeroCopy: boolean): void {
     let size = 0;
     for (const e of extents) size += EXTENT_HEADER + e.length;
     w.u64(VFIO_MIG_FLAG_DEV_DATA_STATE);
