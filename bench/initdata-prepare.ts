@@ -74,6 +74,7 @@ async function prepareRound(
     fail: (e) => {
       throw e;
     },
+    holdInput: () => undefined,
   };
   device.loadSetup(ctx);
   const t0 = performance.now();

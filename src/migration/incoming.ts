@@ -64,8 +64,14 @@ export class IncomingMigration {
       switchoverAck: this.#deps.options.cap('switchover-ack'),
       approveSwitchover: () => this.#approveSwitchover(),
       fail: (e) => this.#fail(e),
+      holdInput: (ready) => {
+        this.#holds.push(ready);
+      },
     };
   }
+
+  /** Promises devices asked the input to wait for (see LoadContext.holdInput). */
+  #holds: Promise<void>[] = [];
 
   /** The bound address, for query-migrate's socket-address. */
   get address(): ListenAddress | undefined {
@@ -124,6 +130,15 @@ export class IncomingMigration {
         decoder.push(view);
       } catch (e) {
         this.#fail(e);
+        return;
+      }
+      if (this.#holds.length > 0) {
+        const holds = this.#holds;
+        this.#holds = [];
+        channel.pauseReading();
+        void Promise.allSettled(holds).then(() => {
+          if (!this.#finished) channel.resumeReading();
+        });
       }
     });
     channel.onEnd(() => {

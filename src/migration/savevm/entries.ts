@@ -30,6 +30,11 @@ export interface LoadContext {
   approveSwitchover(): void;
   /** Records a load failure that happens outside loadState (e.g. in a worker). */
   fail(error: Error): void;
+  /**
+   * Backpressure: the stream is not read further until `ready` settles (a
+   * device whose worker has fallen behind uses it to bound its queued data).
+   */
+  holdInput(ready: Promise<void>): void;
 }
 
 export interface LiveDevice {

@@ -39,6 +39,8 @@ export function makeDevice(
 }
 
 export interface TestLoadCtx extends LoadContext {
+  /** What the device asked the stream to wait for. */
+  holds: Promise<void>[];
   approvals: number;
   failures: Error[];
   /** preparedBytes of the device at each approval. */
@@ -48,6 +50,7 @@ export interface TestLoadCtx extends LoadContext {
 export function loadCtx(switchoverAck: boolean, dev?: InitDataDevice): TestLoadCtx {
   const c: TestLoadCtx = {
     switchoverAck,
+    holds: [],
     approvals: 0,
     failures: [],
     preparedAtApproval: [],
@@ -57,6 +60,9 @@ export function loadCtx(switchoverAck: boolean, dev?: InitDataDevice): TestLoadC
     },
     fail(e: Error) {
       c.failures.push(e);
+    },
+    holdInput(ready: Promise<void>) {
+      c.holds.push(ready);
     },
   };
   return c;

@@ -21,6 +21,9 @@ interface Waiter {
   reject: (e: Error) => void;
 }
 
+/** Blobs (≤ 1 MiB each) queued for the preparation worker before the stream is held. */
+const MAX_QUEUED_BLOBS = 16;
+
 export class InitDataLoader {
   private readonly id: string;
   private readonly state: SharedArrayBuffer;
@@ -35,6 +38,7 @@ export class InitDataLoader {
   private failed: Error | undefined;
   private waiters: Waiter[] = [];
   private pool: ArrayBuffer[] = [];
+  private queueWaiters: Array<() => void> = [];
   private stopping = false;
   preparedBlocks = 0;
   preparedBytes = 0;
@@ -107,6 +111,22 @@ export class InitDataLoader {
     const msg: ToWorker = { seq: ++this.posted, buf, extents: b.extents };
     w.ref();
     w.postMessage(msg, [buf]);
+    // Bound the blobs queued for the worker (each holds up to 1 MiB): when it
+    // falls behind, the stream waits rather than memory growing.
+    if (this.posted - this.done >= MAX_QUEUED_BLOBS && this.ctx) {
+      this.ctx.holdInput(this.untilQueuedBelow(MAX_QUEUED_BLOBS / 2));
+    }
+  }
+
+  /** Resolves once at most `n` blobs are waiting for the worker (or the load failed). */
+  private untilQueuedBelow(n: number): Promise<void> {
+    return new Promise((resolve) => {
+      const check = (): void => {
+        if (this.posted - this.done <= n || this.failed) resolve();
+        else this.queueWaiters.push(check);
+      };
+      check();
+    });
   }
 
   private ensureWorker(): Worker {
@@ -133,6 +153,9 @@ export class InitDataLoader {
     }
     this.done = m.seq;
     this.pool.push(m.buf);
+    const qw = this.queueWaiters;
+    this.queueWaiters = [];
+    for (const f of qw) f();
     this.preparedBlocks = m.preparedBlocks;
     this.preparedBytes = m.preparedBytes;
     this.indexSize = m.indexSize;
@@ -159,6 +182,9 @@ export class InitDataLoader {
   private fail(e: Error): void {
     if (this.failed) return;
     this.failed = e;
+    const qw = this.queueWaiters;
+    this.queueWaiters = [];
+    for (const f of qw) f();
     this.ctx?.fail(e);
     const ws = this.waiters;
     this.waiters = [];
