@@ -22,7 +22,7 @@ interface Waiter {
 }
 
 /** Blobs (≤ 1 MiB each) queued for the preparation worker before the stream is held. */
-const MAX_QUEUED_BLOBS = 16;
+const MAX_QUEUED_BLOBS = 4;
 
 export class InitDataLoader {
   private readonly id: string;
