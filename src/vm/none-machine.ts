@@ -18,6 +18,7 @@ import { SharedDirtyLog } from './dirty-log.js';
 import { memsave, pmemsave } from './memsave.js';
 import { RamBlock } from './ram-block.js';
 import { RunStateMachine } from './runstate.js';
+import { RunControl } from './run-control.js';
 import type { EventSink, RunState, ShutdownCause } from './runstate.js';
 import type { Machine, StatusInfo, VmDevice } from './machine.js';
 
@@ -70,9 +71,7 @@ export class NoneMachine implements Machine {
   readonly dirtyLog: SharedDirtyLog;
   readonly runstate: RunStateMachine;
   readonly timers: CpuTimers;
-  autostart: boolean;
-  #queue: Promise<unknown> = Promise.resolve();
-  #quit: Promise<void> | undefined;
+  readonly #control: RunControl;
 
   /** Use createNoneMachine(). */
   constructor(parts: {
@@ -85,73 +84,46 @@ export class NoneMachine implements Machine {
     this.dirtyLog = new SharedDirtyLog(parts.ram.pageCount);
     this.runstate = parts.runstate;
     this.timers = parts.timers;
-    this.autostart = parts.autostart;
-  }
-
-  /** Machine commands run one at a time, as in TestVm. */
-  #serialize<T>(fn: () => Promise<T> | T): Promise<T> {
-    const next = this.#queue.then(fn, fn);
-    this.#queue = next.catch(() => undefined);
-    return next;
+    this.#control = new RunControl(
+      parts.runstate,
+      {
+        resumeGuest: () => this.timers.enable(),
+        pauseGuest: () => this.timers.disable(),
+        teardown: () => undefined,
+      },
+      parts.autostart,
+    );
   }
 
   /** QEMU's vm_start: guest clock on, RESUME, running. */
   start(): Promise<void> {
-    return this.#serialize(() => this.#vmStart());
-  }
-
-  #vmStart(): void {
-    if (this.runstate.running) return;
-    if (this.#quit) throw new LivemigError(ErrorCode.BAD_STATE, 'The VM has quit');
-    // Check first so a refused transition leaves the clock alone.
-    if (!this.runstate.canTransition('running')) this.runstate.transition('running'); // throws
-    this.timers.enable();
-    this.runstate.transition('running');
+    return this.#control.start();
   }
 
   /** QEMU's vm_stop_force_state: guest clock off (STOP if it was running), then `state`. */
   vmStop(state: RunState): Promise<void> {
-    return this.#serialize(() => this.#vmStop(state));
+    return this.#control.vmStop(state);
   }
 
-  #vmStop(state: RunState): void {
-    if (this.runstate.running) {
-      if (!this.runstate.canTransition(state)) this.runstate.transition(state); // throws
-      this.timers.disable();
-    }
-    this.runstate.transition(state);
-  }
-
-  /** QMP stop: inmigrate → clears autostart; running → paused (STOP); otherwise nothing. */
   stop(): Promise<void> {
-    return this.#serialize(() => {
-      if (this.runstate.state === 'inmigrate') this.autostart = false;
-      else if (this.runstate.running) this.#vmStop('paused');
-    });
+    return this.#control.stop();
   }
 
-  /** QMP cont, with qmp_cont's checks and texts. */
   cont(): Promise<void> {
-    return this.#serialize(() => {
-      const s = this.runstate.state;
-      if (s === 'shutdown' || s === 'internal-error') {
-        throw new LivemigError(ErrorCode.BAD_STATE, 'Resetting the Virtual Machine is required');
-      }
-      if (s === 'finish-migrate') {
-        throw new LivemigError(ErrorCode.BAD_STATE, 'Migration is not finalized yet');
-      }
-      if (s === 'inmigrate') this.autostart = true;
-      else this.#vmStart();
-    });
+    return this.#control.cont();
   }
 
   /** QMP quit (or a signal): SHUTDOWN {guest: false, reason}; later calls share the first. */
   quit(reason: ShutdownCause = 'host-qmp-quit'): Promise<void> {
-    this.#quit ??= this.#serialize(() => {
-      if (this.runstate.running) this.timers.disable();
-      this.runstate.shutdown(reason);
-    });
-    return this.#quit;
+    return this.#control.quit(reason);
+  }
+
+  get autostart(): boolean {
+    return this.#control.autostart;
+  }
+
+  set autostart(v: boolean) {
+    this.#control.autostart = v;
   }
 
   status(): StatusInfo {

@@ -9,6 +9,7 @@ import { SharedDirtyLog } from './dirty-log.js';
 import { memsave, pmemsave } from './memsave.js';
 import { RamBlock } from './ram-block.js';
 import { RunStateMachine } from './runstate.js';
+import { RunControl } from './run-control.js';
 import type { EventSink, RunState, ShutdownCause } from './runstate.js';
 import { SerialDevice, serialVMState } from './serial.js';
 import { cpuVMState, positionFromVMState, positionToVMState } from './vcpu/cpu-state.js';
@@ -46,11 +47,8 @@ export class TestVm implements Machine {
   readonly runstate: RunStateMachine;
   readonly serial: SerialDevice;
   readonly vcpus: VcpuSet;
-  /** QEMU's autostart: whether an incoming VM runs once the migration completes. */
-  autostart: boolean;
   #error: Error | undefined;
-  #queue: Promise<unknown> = Promise.resolve();
-  #quit: Promise<void> | undefined;
+  readonly #control: RunControl;
   readonly #onError: ((e: Error) => void) | undefined;
 
   /** Use createTestVm(). */
@@ -68,7 +66,21 @@ export class TestVm implements Machine {
     this.runstate = parts.runstate;
     this.serial = parts.serial;
     this.vcpus = parts.vcpus;
-    this.autostart = parts.autostart;
+    this.#control = new RunControl(
+      parts.runstate,
+      {
+        resumeGuest: () => this.vcpus.resume(),
+        pauseGuest: async () => {
+          await this.vcpus.pause();
+          this.serial.flush();
+        },
+        teardown: async () => {
+          await this.vcpus.quit();
+          this.serial.close();
+        },
+      },
+      parts.autostart,
+    );
     this.#onError = parts.onError;
   }
 
@@ -77,74 +89,35 @@ export class TestVm implements Machine {
     return this.#error;
   }
 
-  /** Runs machine commands one at a time, so a stop and a cont never interleave. */
-  #serialize<T>(fn: () => Promise<T> | T): Promise<T> {
-    const next = this.#queue.then(fn, fn);
-    this.#queue = next.catch(() => undefined);
-    return next;
-  }
-
   /** QEMU's vm_start: RESUME, running, vCPUs go. No-op when already running. */
   start(): Promise<void> {
-    return this.#serialize(() => this.#vmStart());
-  }
-
-  #vmStart(): void {
-    if (this.runstate.running) return;
-    this.#requireAlive();
-    this.runstate.transition('running');
-    this.vcpus.resume();
+    return this.#control.start();
   }
 
   /** QEMU's vm_stop_force_state: parks the vCPUs (STOP if it was running), then `state`. */
   vmStop(state: RunState): Promise<void> {
-    return this.#serialize(() => this.#vmStop(state));
+    return this.#control.vmStop(state);
   }
 
-  async #vmStop(state: RunState): Promise<void> {
-    if (this.runstate.running) {
-      if (!this.runstate.canTransition(state)) this.runstate.transition(state); // throws
-      await this.vcpus.pause();
-      this.serial.flush();
-    }
-    this.runstate.transition(state);
-  }
-
-  /** QMP stop: inmigrate → clears autostart; running → paused (STOP); otherwise nothing. */
   stop(): Promise<void> {
-    return this.#serialize(async () => {
-      if (this.runstate.state === 'inmigrate') this.autostart = false;
-      else if (this.runstate.running) await this.#vmStop('paused');
-    });
+    return this.#control.stop();
   }
 
-  /** QMP cont, with qmp_cont's checks and texts. */
   cont(): Promise<void> {
-    return this.#serialize(() => {
-      const s = this.runstate.state;
-      if (s === 'shutdown' || s === 'internal-error') {
-        throw new LivemigError(ErrorCode.BAD_STATE, 'Resetting the Virtual Machine is required');
-      }
-      if (s === 'finish-migrate') {
-        throw new LivemigError(ErrorCode.BAD_STATE, 'Migration is not finalized yet');
-      }
-      if (s === 'inmigrate') this.autostart = true;
-      else this.#vmStart();
-    });
+    return this.#control.cont();
   }
 
-  /**
-   * QMP quit (or a signal): SHUTDOWN {guest: false, reason}, then the workers are
-   * joined. Later calls share the first one's result.
-   */
+  /** QMP quit (or a signal): SHUTDOWN {guest: false, reason}, then the workers are joined. */
   quit(reason: ShutdownCause = 'host-qmp-quit'): Promise<void> {
-    this.#quit ??= this.#serialize(async () => {
-      await this.vcpus.pause();
-      this.runstate.shutdown(reason);
-      await this.vcpus.quit();
-      this.serial.close();
-    });
-    return this.#quit;
+    return this.#control.quit(reason);
+  }
+
+  get autostart(): boolean {
+    return this.#control.autostart;
+  }
+
+  set autostart(v: boolean) {
+    this.#control.autostart = v;
   }
 
   status(): StatusInfo {
@@ -196,26 +169,24 @@ export class TestVm implements Machine {
     return [...cpus, serial];
   }
 
-  #requireAlive(): void {
-    if (this.#quit) throw new LivemigError(ErrorCode.BAD_STATE, 'The VM has quit');
-  }
-
   /** A vCPU crashed: park the others, enter internal-error (STOP if running), report. */
   crashed(index: number, error: Error): void {
     const e = new LivemigError(ErrorCode.BAD_STATE, `vCPU ${index} crashed: ${error.message}`, {
       cause: error,
     });
     this.#error ??= e;
-    void this.#serialize(async () => {
-      if (this.#quit) return;
-      if (this.runstate.running) await this.#vmStop('internal-error');
-      else if (this.runstate.canTransition('internal-error')) {
-        this.runstate.transition('internal-error');
-      }
-    }).finally(() => {
-      if (this.#onError) this.#onError(e);
-      else process.emitWarning(e);
-    });
+    void this.#control
+      .serialize(async () => {
+        if (this.#control.quitting) return;
+        if (this.runstate.running) await this.#control.vmStopNow('internal-error');
+        else if (this.runstate.canTransition('internal-error')) {
+          this.runstate.transition('internal-error');
+        }
+      })
+      .finally(() => {
+        if (this.#onError) this.#onError(e);
+        else process.emitWarning(e);
+      });
   }
 }
 
