@@ -15,7 +15,6 @@ import { ByteWriter } from '../protocol/bytes.js';
 import { writeCommand } from '../protocol/commands.js';
 import { writeConfiguration } from '../protocol/configuration.js';
 import { writeFileHeader } from '../protocol/header.js';
-import { ReturnPathDecoder, type RpMessage } from '../protocol/return-path.js';
 import {
   writeEof,
   writeSectionContinuation,
@@ -32,6 +31,7 @@ import { Bandwidth } from './bandwidth.js';
 import type { MigrationOptions } from './options.js';
 import { RamStats } from './ram-stats.js';
 import type { LiveDevice, SaveContext, SaveStateEntry } from './savevm/entries.js';
+import { SourceReturnPath } from './source-return-path.js';
 import { StagingWriter } from './staging-writer.js';
 import { StatusMachine, type MigrationStatus } from './status.js';
 
@@ -74,9 +74,7 @@ export class OutgoingMigration {
   readonly #abort = new AbortController();
   #channel: MigrationChannel | undefined;
   #channelError: LivemigError | undefined;
-  #acked = false;
-  #shut: { status: number } | undefined;
-  #shutWaiter: (() => void) | undefined;
+  #returnPath: SourceReturnPath | undefined;
   #continueWaiter: (() => void) | undefined;
   #limiter: RateLimiter | undefined;
   /** Run state before the migration stopped the VM (QEMU's vm_old_state). */
@@ -142,7 +140,9 @@ export class OutgoingMigration {
       this.#channel = channel;
       channel.onError((e) => (this.#channelError ??= e));
       const returnPath = options.cap('return-path');
-      if (returnPath) this.#openReturnPath(channel);
+      if (returnPath) {
+        this.#returnPath = new SourceReturnPath(channel, (e) => (this.#channelError ??= e));
+      }
       const ctx: SaveContext = { switchoverAck: options.cap('switchover-ack') };
       const live = this.#activeLive();
       const w = new StagingWriter();
@@ -151,7 +151,7 @@ export class OutgoingMigration {
       this.#setupTime = this.#now() - this.#startTime;
       this.status.transition('active');
       await this.#iterate(w, live, ctx, signal);
-      await this.#complete(w, live, ctx, returnPath, signal);
+      await this.#complete(w, live, ctx, signal);
     } catch (e) {
       await this.#fail(e);
     }
@@ -208,7 +208,8 @@ export class OutgoingMigration {
     for (;;) {
       this.#checkAlive(signal);
       this.#closeWindow(limiter.updateWindow());
-      const canSwitchover = !ctx.switchoverAck || !machine.runstate.running || this.#acked;
+      const canSwitchover =
+        !ctx.switchoverAck || !machine.runstate.running || this.#returnPath?.acked === true;
       const threshold = this.bandwidth.threshold;
       let pending = 0;
       for (const l of live) pending += l.live.pendingEstimate();
@@ -267,7 +268,6 @@ export class OutgoingMigration {
     w: StagingWriter,
     live: ActiveLive[],
     ctx: SaveContext,
-    returnPath: boolean,
     signal: AbortSignal,
   ): Promise<void> {
     const { machine, options, entries } = this.#deps;
@@ -325,7 +325,7 @@ export class OutgoingMigration {
     writeVmdesc(w, vmdesc.finish());
     await this.#flush(w);
     this.stats.downtimeBytes = this.stats.transferred - this.stats.precopyBytes;
-    if (returnPath) await this.#waitShut(signal);
+    if (this.#returnPath) await this.#returnPath.waitShut(signal, () => this.#checkAlive(signal));
     else await this.#channel!.shutdown(signal);
     this.#downtime = Math.round(this.#now() - downtimeStart);
     this.#totalTime = Math.round(this.#now() - this.#startTime);
@@ -358,67 +358,6 @@ export class OutgoingMigration {
   #checkAlive(signal: AbortSignal): void {
     if (signal.aborted) throw signal.reason;
     if (this.#channelError) throw this.#channelError;
-  }
-
-  #openReturnPath(channel: MigrationChannel): void {
-    if (!channel.readable) {
-      throw new LivemigError(ErrorCode.IO, 'Unable to open return-path for postcopy');
-    }
-    const dec = new ReturnPathDecoder({ onMessage: (m) => this.#onRpMessage(m) });
-    channel.onRead((view) => {
-      try {
-        dec.push(view);
-      } catch (e) {
-        this.#channelError ??= e as LivemigError;
-        this.#shutWaiter?.();
-      }
-    });
-    channel.onEnd(() => {
-      if (!this.#shut) {
-        this.#channelError ??= new LivemigError(
-          ErrorCode.IO,
-          'Return path closed by the destination',
-        );
-      }
-      this.#shutWaiter?.();
-    });
-  }
-
-  #onRpMessage(m: RpMessage): void {
-    switch (m.type) {
-      case 'switchover-ack':
-        trace('source_return_path_thread_switchover_acked');
-        this.#acked = true;
-        return;
-      case 'pong':
-        trace('source_return_path_thread_pong', { val: m.value });
-        return;
-      case 'shut':
-        trace('source_return_path_thread_shut', { val: m.status });
-        this.#shut = { status: m.status };
-        this.#shutWaiter?.();
-        return;
-      default:
-        this.#channelError ??= new LivemigError(
-          ErrorCode.PROTOCOL_RETURN_PATH,
-          `Received '${m.type}' on the return path of a precopy migration`,
-        );
-    }
-  }
-
-  /** QEMU joins its return-path thread: success needs the destination's SHUT(0). */
-  async #waitShut(signal: AbortSignal): Promise<void> {
-    while (!this.#shut) {
-      this.#checkAlive(signal);
-      await new Promise<void>((resolve) => {
-        this.#shutWaiter = resolve;
-        signal.addEventListener('abort', () => resolve(), { once: true });
-      });
-      this.#shutWaiter = undefined;
-    }
-    if (this.#shut.status !== 0) {
-      throw new LivemigError(ErrorCode.IO, `Sibling indicated error ${this.#shut.status}`);
-    }
   }
 
   #cleanup(): void {
