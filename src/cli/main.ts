@@ -4,6 +4,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { livemigVersion } from '../version.js';
 import { inspectMain } from './inspect.js';
+import { migrateMain } from './migrate.js';
 import { qmpMain } from './qmp.js';
 import { runMain } from './run.js';
 import { sampleStreamMain } from './sample-stream.js';
@@ -17,6 +18,7 @@ Commands:
   run [options]       run a VM, controlled through QMP like QEMU (see livemig run --help)
   inspect FILE        analyse a QEMU-format migration stream (see livemig inspect --help)
   qmp SOCKET [CMD]    QMP shell, or run one QMP command (see livemig qmp --help)
+  migrate [options]   migrate a running VM between two QMP sockets (see migrate --help)
   sample-stream FILE  write a QEMU-format stream of a synthetic VM (see --help)
 
 Options:
@@ -33,6 +35,8 @@ export async function main(argv: string[]): Promise<number> {
       return runMain(rest);
     case 'qmp':
       return qmpMain(rest);
+    case 'migrate':
+      return migrateMain(rest);
     case 'sample-stream':
       return sampleStreamMain(rest);
     case '-h':
