@@ -289,9 +289,10 @@ export class OutgoingMigration {
       // sections, flushing between them; then END carries only what the final
       // sync finds (one sync after STOP, as in QEMU). Staging buffers are thus
       // reused rather than grown by the whole remainder.
-      for (let done = false; !done;) {
+      // No extra section when nothing is pending, so a quiet stream matches QEMU's.
+      for (let done = dev.pendingEstimate() === 0; !done;) {
         writeSectionContinuation(w, 'part', entry.sectionId);
-        done = dev.saveIterate(w, ctx, ROUND_BYTES);
+        done = dev.saveIterate(w, ctx, ROUND_BYTES) || dev.pendingEstimate() === 0;
         if (options.sendSectionFooter) writeSectionFooter(w, entry.sectionId);
         await this.#flush(w);
       }
