@@ -33,12 +33,12 @@ export { RamDecoder, type RamBlockState, type RamDecoderOptions } from './ram-de
 export type { SectionInfo, StreamRecord, StreamRecordKind } from './records.js';
 export {
   StreamDecoder,
-  decodeStream,
   defaultResolver,
   type SectionFormat,
   type SectionResolver,
   type StreamDecoderOptions,
 } from './stream-decoder.js';
+export { decodeStream } from './decode-stream.js';
 export { StreamWriter, type StreamSink } from './stream-writer.js';
 export {
   ULEB128_SMALL_MAX,

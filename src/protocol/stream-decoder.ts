@@ -21,6 +21,8 @@ import { ByteReader, NeedMoreData } from './bytes.js';
 import { readCommand } from './commands.js';
 import { readConfiguration } from './configuration.js';
 import { SectionType, TARGET_PAGE_SIZE } from './constants.js';
+import { findFooter } from './footer-scan.js';
+import { readVmdescRecord } from './sections.js';
 import { readFileHeader } from './header.js';
 import { DEFAULT_LIMITS, type DecodeLimits } from './limits.js';
 import { RamDecoder, RamNext } from './ram-decoder.js';
@@ -444,26 +446,14 @@ export class StreamDecoder {
     const buf = r.buf;
     const start = r.pos;
     const from = Math.max(start, this.scanFrom - r.base);
-    const b1 = (id >>> 24) & 0xff;
-    const b2 = (id >>> 16) & 0xff;
-    const b3 = (id >>> 8) & 0xff;
-    const b4 = id & 0xff;
-    for (let i = from; i + 5 < r.end; i++) {
-      if (
-        buf[i] === SectionType.FOOTER &&
-        buf[i + 1] === b1 &&
-        buf[i + 2] === b2 &&
-        buf[i + 3] === b3 &&
-        buf[i + 4] === b4 &&
-        isRecordType(buf[i + 5]!)
-      ) {
-        const offset = r.offset;
-        const data = buf.subarray(start, i);
-        r.pos = i;
-        this.emit({ kind: 'device-bytes', offset, section: open.info, data });
-        this.state = St.Footer;
-        return;
-      }
+    const at = findFooter(buf, from, r.end, id);
+    if (at >= 0) {
+      const offset = r.offset;
+      const data = buf.subarray(start, at);
+      r.pos = at;
+      this.emit({ kind: 'device-bytes', offset, section: open.info, data });
+      this.state = St.Footer;
+      return;
     }
     if (r.end - start > this.limits.maxDeviceSection) {
       throw new ProtocolError(
@@ -504,65 +494,8 @@ export class StreamDecoder {
 
   private vmdesc(r: ByteReader): void {
     const offset = r.offset;
-    const type = r.u8('vmdesc record');
-    if (type !== SectionType.VMDESCRIPTION) {
-      throw new ProtocolError(
-        ErrorCode.PROTOCOL_UNKNOWN_TYPE,
-        `Expected vmdescription section, but got ${type}`,
-        offset,
-      );
-    }
-    const len = r.u32('vmdesc length');
-    if (len > this.limits.maxVmdesc) {
-      throw new ProtocolError(
-        ErrorCode.PROTOCOL_LIMIT,
-        `vmdesc of ${len} bytes is over the limit of ${this.limits.maxVmdesc}`,
-        offset,
-      );
-    }
-    const json = new TextDecoder().decode(r.bytes(len, 'vmdesc JSON'));
-    let value: unknown;
-    try {
-      value = JSON.parse(json);
-    } catch (e) {
-      throw new ProtocolError(ErrorCode.PROTOCOL_VMDESC, 'vmdesc is not valid JSON', offset + 5, {
-        cause: e,
-      });
-    }
+    const { json, value } = readVmdescRecord(r, this.limits.maxVmdesc);
     this.emit({ kind: 'vmdesc', offset, json, value });
     this.state = St.Done;
   }
-}
-
-function isRecordType(b: number): boolean {
-  return (
-    b === SectionType.EOF ||
-    b === SectionType.START ||
-    b === SectionType.PART ||
-    b === SectionType.END ||
-    b === SectionType.FULL ||
-    b === SectionType.COMMAND
-  );
-}
-
-/**
- * Decodes a complete stream held in memory, or a list of chunks, and returns
- * its records with byte views copied so they outlive the call.
- */
-export function decodeStream(
-  input: Uint8Array | readonly Uint8Array[],
-  opts: Omit<StreamDecoderOptions, 'onRecord'> = {},
-): StreamRecord[] {
-  const out: StreamRecord[] = [];
-  const dec = new StreamDecoder({
-    ...opts,
-    onRecord: (rec) => {
-      if ('data' in rec) out.push({ ...rec, data: new Uint8Array(rec.data) });
-      else out.push(rec);
-    },
-  });
-  const chunks = input instanceof Uint8Array ? [input] : input;
-  for (const c of chunks) dec.push(c);
-  dec.end();
-  return out;
 }

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { ErrorCode } from '../../../src/errors.js';
 import { ByteReader, ByteWriter } from '../../../src/protocol/bytes.js';
-import { decodeStream } from '../../../src/protocol/stream-decoder.js';
+import { decodeStream } from '../../../src/protocol/decode-stream.js';
 import {
   decodeVMState,
   encodeVMState,

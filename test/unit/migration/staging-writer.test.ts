@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { StagingWriter } from '../../../src/migration/staging-writer.js';
 import { RamEncoder } from '../../../src/protocol/ram-encoder.js';
 import { StreamWriter } from '../../../src/protocol/stream-writer.js';
-import { decodeStream } from '../../../src/protocol/stream-decoder.js';
+import { decodeStream } from '../../../src/protocol/decode-stream.js';
 import { concat } from '../helpers/hex.js';
 import { configureTrace } from '../../../src/trace.js';
 

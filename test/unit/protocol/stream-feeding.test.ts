@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { decodeStream } from '../../../src/protocol/stream-decoder.js';
+import { decodeStream } from '../../../src/protocol/decode-stream.js';
 import type { StreamRecord } from '../../../src/protocol/records.js';
 import { rng, splitAt } from '../helpers/hex.js';
 import { DEVICE_PAYLOAD, SAMPLE_COMMANDS, page, sampleStream } from '../helpers/sample-stream.js';

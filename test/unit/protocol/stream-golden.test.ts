@@ -12,7 +12,7 @@ import {
   writeSectionHeader,
   writeVmdesc,
 } from '../../../src/protocol/sections.js';
-import { decodeStream } from '../../../src/protocol/stream-decoder.js';
+import { decodeStream } from '../../../src/protocol/decode-stream.js';
 import { StreamWriter } from '../../../src/protocol/stream-writer.js';
 import type { StreamRecord } from '../../../src/protocol/records.js';
 import { concat, hex, toHex } from '../helpers/hex.js';

@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ErrorCode, ProtocolError } from '../../../src/errors.js';
-import { decodeStream, StreamDecoder } from '../../../src/protocol/stream-decoder.js';
+import { StreamDecoder } from '../../../src/protocol/stream-decoder.js';
+import { decodeStream } from '../../../src/protocol/decode-stream.js';
 import { hex } from '../helpers/hex.js';
 import { sampleStream } from '../helpers/sample-stream.js';
 

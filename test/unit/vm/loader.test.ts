@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ErrorCode } from '../../../src/errors.js';
-import { decodeStream } from '../../../src/protocol/stream-decoder.js';
+import { decodeStream } from '../../../src/protocol/decode-stream.js';
 import { applyLoaderDevice, parseLoaderProps } from '../../../src/vm/devices/loader.js';
 import type { Machine } from '../../../src/vm/machine.js';
 import { createNoneMachine } from '../../../src/vm/none-machine.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ErrorCode } from '../../../src/errors.js';
 import { ByteReader, ByteWriter } from '../../../src/protocol/bytes.js';
-import { decodeStream } from '../../../src/protocol/stream-decoder.js';
+import { decodeStream } from '../../../src/protocol/decode-stream.js';
 import {
   VmdescDocument,
   decodeVMState,
