@@ -43,44 +43,16 @@ import {
   spread,
   verify,
 } from './lib.js';
+import { rawPipeReceiver } from './raw-pipe-receiver.js';
 
 const ROUNDS = Number(process.env.MIGRATE_BULK_ROUNDS ?? 3);
 const MEM = GiB;
 
 type PipeVariant = 'plain' | 'onread';
 
-// ---- raw pipe receiver (child process) ----
+// ---- raw pipe receiver (child process): bench/raw-pipe-receiver.ts ----
 function receiver(v: PipeVariant): void {
-  let got = 0;
-  const done = (): void => void process.send!({ got });
-  const rx = new Uint8Array(MiB);
-  const server = net.createServer({ pauseOnConnect: v === 'onread' }, (c) => {
-    server.close();
-    if (v === 'plain') {
-      c.on('data', (b: Buffer) => {
-        got += b.length;
-        if (got >= GiB) done();
-      });
-      return;
-    }
-    const handle = (c as unknown as { _handle: unknown })._handle;
-    const s = new net.Socket({
-      handle,
-      onread: {
-        buffer: rx,
-        callback: (n: number) => {
-          got += n;
-          if (got >= GiB) done();
-          return true;
-        },
-      },
-    } as net.SocketConstructorOpts);
-    (c as unknown as { _handle: unknown })._handle = null;
-    s.on('end', () => s.destroy());
-  });
-  server.listen(0, '127.0.0.1', () => {
-    process.send!({ port: (server.address() as net.AddressInfo).port });
-  });
+  rawPipeReceiver(v === 'plain' ? 'data' : 'onread', GiB);
 }
 
 const SRC = pseudoRandom(64 * MiB);

@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { connectOutgoing, listenIncoming } from '../src/transport/index.js';
 import type { BenchResult } from './lib.js';
 import { benchMain, fmtRate, GiB, median, MiB, PAGE, pseudoRandom, spread, verify } from './lib.js';
+import { rawPipeReceiver } from './raw-pipe-receiver.js';
 
 type Variant = 'raw-data' | 'raw-onread' | 'channel';
 const VARIANTS: Variant[] = ['raw-data', 'raw-onread', 'channel'];
@@ -48,34 +49,7 @@ async function receiver(v: Variant, expected: number): Promise<void> {
     ch.onEnd(() => ch.destroy());
     return;
   }
-  const rx = new Uint8Array(MiB);
-  const server = net.createServer({ pauseOnConnect: v === 'raw-onread' }, (c) => {
-    server.close();
-    if (v === 'raw-data') {
-      c.on('data', (b: Buffer) => {
-        got += b.length;
-        if (got >= expected) done();
-      });
-      return;
-    }
-    const handle = (c as unknown as { _handle: unknown })._handle;
-    const s = new net.Socket({
-      handle,
-      onread: {
-        buffer: rx,
-        callback: (n: number) => {
-          got += n;
-          if (got >= expected) done();
-          return true;
-        },
-      },
-    } as net.SocketConstructorOpts);
-    (c as unknown as { _handle: unknown })._handle = null;
-    s.on('end', () => s.destroy());
-  });
-  server.listen(0, '127.0.0.1', () => {
-    process.send!({ port: String((server.address() as net.AddressInfo).port) });
-  });
+  rawPipeReceiver(v === 'raw-data' ? 'data' : 'onread', expected);
 }
 
 // ---- sender ----
