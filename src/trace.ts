@@ -2,8 +2,10 @@
  * Trace points with QEMU's trace names, switched on by LIVEMIG_TRACE: a
  * comma-separated list of glob patterns (`*` matches anything; a leading `-`
  * excludes), e.g. LIVEMIG_TRACE='migrate_*,loadvm_*,-migrate_pending*'.
- * One line per event on stderr: a monotonic timestamp in ms, the process id,
- * the name and its arguments.
+ * One line per event on stderr: a timestamp in ms, the process id, the name
+ * and its arguments. The timestamp is the process's monotonic clock shifted to
+ * the Unix epoch (performance.timeOrigin + now()), so lines from a source and a
+ * destination process line up on one time axis (the demo's downtime breakdown).
  */
 import { performance } from 'node:perf_hooks';
 
@@ -61,5 +63,14 @@ export function trace(name: string, args?: Record<string, unknown> | string): vo
           Object.entries(args)
             .map(([k, v]) => `${k}=${typeof v === 'bigint' ? v.toString() : String(v)}`)
             .join(' ');
-  sink(`${performance.now().toFixed(3)} ${process.pid} ${name}${text}`);
+  sink(`${(performance.timeOrigin + performance.now()).toFixed(3)} ${process.pid} ${name}${text}`);
+}
+
+/**
+ * QEMU's vmstate_downtime_checkpoint (9.0): named moments of the downtime
+ * window ("src-downtime-start", "dst-precopy-loadvm-completed", ...). With
+ * the epoch-based timestamps they split the downtime into its parts.
+ */
+export function downtimeCheckpoint(checkpoint: string): void {
+  trace('vmstate_downtime_checkpoint', checkpoint);
 }

@@ -3,9 +3,11 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { livemigVersion } from '../version.js';
+import { demoMain } from './demo.js';
 import { inspectMain } from './inspect.js';
 import { migrateMain } from './migrate.js';
 import { qmpMain } from './qmp.js';
+import { reportMain } from './report.js';
 import { runMain } from './run.js';
 import { sampleStreamMain } from './sample-stream.js';
 
@@ -15,10 +17,12 @@ Live migration of running virtual machines, compatible with QEMU's migration
 stream and QMP.
 
 Commands:
+  demo [options]      a live migration on this machine, verified, with an HTML report
   run [options]       run a VM, controlled through QMP like QEMU (see livemig run --help)
   inspect FILE        analyse a QEMU-format migration stream (see livemig inspect --help)
   qmp SOCKET [CMD]    QMP shell, or run one QMP command (see livemig qmp --help)
   migrate [options]   migrate a running VM between two QMP sockets (see migrate --help)
+  report RUN.json...  render saved demo runs into one HTML report (see report --help)
   sample-stream FILE  write a QEMU-format stream of a synthetic VM (see --help)
 
 Options:
@@ -29,6 +33,8 @@ Options:
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   switch (cmd) {
+    case 'demo':
+      return demoMain(rest);
     case 'inspect':
       return inspectMain(rest);
     case 'run':
@@ -37,6 +43,8 @@ export async function main(argv: string[]): Promise<number> {
       return qmpMain(rest);
     case 'migrate':
       return migrateMain(rest);
+    case 'report':
+      return reportMain(rest);
     case 'sample-stream':
       return sampleStreamMain(rest);
     case '-h':

@@ -21,9 +21,14 @@ export interface FollowResult {
 
 export interface FollowOptions {
   startedAt: number;
+  /** How often the progress is drawn. */
   intervalMs: number;
   switchoverAck: boolean;
   renderer: ProgressRenderer;
+  /** Poll query-migrate this often (default: intervalMs); the demo samples finer than it draws. */
+  pollMs?: number;
+  /** Every query-migrate reply, with ms since startedAt. */
+  onSample?: (info: MigrationInfo, elapsedMs: number) => void;
 }
 
 /** Handle for the signal handler: cancel() asks the source to cancel, once. */
@@ -81,6 +86,8 @@ export async function followMigration(
 
   let ram: MigrationStats | undefined;
   let setupTime: MigrationInfo['setup-time'];
+  let drawnAt = -Infinity;
+  let drawnStatus: string | undefined;
   try {
     for (;;) {
       let info: MigrationInfo;
@@ -93,17 +100,25 @@ export async function followMigration(
       // failed/cancelled replies carry only the status: keep what was seen while active.
       setupTime = info['setup-time'] ?? setupTime;
       const status = info.status;
-      opts.renderer.update({
-        elapsedMs: Date.now() - opts.startedAt,
-        info,
-        ram,
-        ack: opts.switchoverAck ? ackState(status, stopMs !== undefined) : undefined,
-      });
-      if (status !== undefined && FINAL.has(status)) {
+      const elapsedMs = Date.now() - opts.startedAt;
+      opts.onSample?.(info, elapsedMs);
+      const final = status !== undefined && FINAL.has(status);
+      // Drawn every intervalMs, and at once when the status changes.
+      if (final || status !== drawnStatus || elapsedMs - drawnAt >= opts.intervalMs) {
+        drawnAt = elapsedMs;
+        drawnStatus = status;
+        opts.renderer.update({
+          elapsedMs,
+          info,
+          ram,
+          ack: opts.switchoverAck ? ackState(status, stopMs !== undefined) : undefined,
+        });
+      }
+      if (final) {
         if (setupTime !== undefined) info = { ...info, 'setup-time': setupTime };
         return { info, ram, stopMs, cancelRequested: ctl.cancelRequested };
       }
-      await ctl.sleep(opts.intervalMs);
+      await ctl.sleep(opts.pollMs ?? opts.intervalMs);
     }
   } finally {
     watcher.abort();

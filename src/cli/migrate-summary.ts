@@ -12,6 +12,8 @@ export interface SummaryInput {
   /** switchover-ack on; `stopMs`: when the source's STOP event arrived (ms after migrate). */
   switchoverAck: boolean;
   stopMs: number | undefined;
+  /** When the source got the ACK (ms after migrate), when known from its trace (the demo). */
+  ackMs?: number | undefined;
   cancelRequested: boolean;
   /** query-status of the source afterwards, e.g. "running". */
   sourceRunState: string | undefined;
@@ -21,6 +23,10 @@ export interface SummaryInput {
 
 function ackRow(s: SummaryInput): string {
   if (!s.switchoverAck) return 'n/a (switchover-ack off)';
+  if (s.ackMs !== undefined) {
+    const stop = s.stopMs === undefined ? '' : `, switchover at +${duration(s.stopMs)}`;
+    return `+${duration(s.ackMs)} after migrate${stop}`;
+  }
   if (s.info.status !== 'completed') return 'not acked before the end';
   // QEMU 8.1 reports the ACK nowhere on QMP; it precedes the switchover, which STOP marks.
   if (s.stopMs !== undefined)

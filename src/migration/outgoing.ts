@@ -23,7 +23,7 @@ import {
   writeVmdesc,
 } from '../protocol/sections.js';
 import { VmdescDocument } from '../protocol/vmstate/index.js';
-import { trace } from '../trace.js';
+import { downtimeCheckpoint as checkpoint, trace } from '../trace.js';
 import { connectOutgoing, RateLimiter, type MigrationChannel } from '../transport/index.js';
 import type { Machine } from '../vm/machine.js';
 import type { RunState } from '../vm/runstate.js';
@@ -273,9 +273,11 @@ export class OutgoingMigration {
     const { machine, options, entries } = this.#deps;
     trace('migration_completion');
     const downtimeStart = this.#now();
+    checkpoint('src-downtime-start');
     this.#vmOldState = machine.runstate.state;
     this.#beforeStop?.();
     await machine.vmStop('finish-migrate');
+    checkpoint('src-vm-stopped');
     this.stats.precopyBytes = this.stats.transferred;
     if (options.cap('pause-before-switchover')) {
       this.status.transition('pre-switchover');
@@ -300,6 +302,9 @@ export class OutgoingMigration {
       dev.saveComplete(w, ctx);
       if (options.sendSectionFooter) writeSectionFooter(w, entry.sectionId);
     }
+    // Flushed first, so the checkpoint marks the final RAM having left.
+    await this.#flush(w);
+    checkpoint('src-iterable-saved');
     const vmdesc = new VmdescDocument(4096);
     for (const entry of entries) {
       if (!entry.vmstate) continue;
@@ -325,10 +330,12 @@ export class OutgoingMigration {
     writeEof(w);
     writeVmdesc(w, vmdesc.finish());
     await this.#flush(w);
+    checkpoint('src-non-iterable-saved');
     this.stats.downtimeBytes = this.stats.transferred - this.stats.precopyBytes;
     if (this.#returnPath) await this.#returnPath.waitShut(signal, () => this.#checkAlive(signal));
     else await this.#channel!.shutdown(signal);
     this.#downtime = Math.round(this.#now() - downtimeStart);
+    checkpoint('src-downtime-end');
     this.#totalTime = Math.round(this.#now() - this.#startTime);
     this.stats.remaining = 0;
     this.stats.dirtyPagesRate = 0;
