@@ -80,7 +80,7 @@ async function prepareRound(
   const t0 = performance.now();
   for (const p of payloads) {
     device.loadState(new ByteReader(p.bytes), 1, p.kind, ctx);
-    // As from a socket: the worker's replies (and recycled buffers) get a turn.
+    // As from a socket: the worker's replies get a turn.
     await setImmediate();
   }
   const t1 = performance.now();

@@ -16,8 +16,11 @@
  * ack run's downtime stayed within downtime-limit.
  *
  * Memory (issue 4): the destination's VmRSS (and VmHWM) from /proc/PID/status
- * after each ack run completed, against guest RAM + device state + 64 MiB
- * (256 + 256 + 64 = 576 MiB); ratio = RSS ÷ budget, so below 1 is good.
+ * after each ack run completed and settled (300 ms later; also shown at completion), against guest RAM + device state + 64 MiB
+ * (256 + 256 + 64 = 576 MiB); ratio = RSS ÷ budget, so below 1 is good. Its
+ * RssFile part is Node's own binary, mapped and counted whole per process; the
+ * idle destination's VmRSS (RAM pre-faulted, state allocated, nothing received
+ * yet) is reported too, as the floor the migration adds to.
  *
  * Verification per run: `x-initdata-verify d0` on both sides says ok (every
  * block matches its stamp) and both digests are equal; the destination runs.
@@ -46,7 +49,10 @@ interface Run {
   downtimeMs: number;
   totalMs: number;
   prefaultMs: number;
+  idleMiB: number;
+  atCompletionMiB: number;
   rssMiB: number;
+  fileMiB: number;
   hwmMiB: number;
 }
 
@@ -65,13 +71,19 @@ async function once(v: Variant, dir: string, r: number): Promise<Run> {
       startVm({ dir, name: `dst-${v}-${r}`, ...ARGS, incoming: true }),
     ]);
     const prefaultMs = await dst.prefaultMs;
+    const idleMiB = dst.rssMiB('VmRSS');
     const caps =
       v === 'ack' ? ['events', 'return-path', 'switchover-ack'] : ['events', 'return-path'];
     await src.configure(caps, { 'max-bandwidth': UNLIMITED, 'downtime-limit': DOWNTIME_LIMIT });
     await dst.configure(caps, {});
     const res = await migrate(src, dst, true);
     verify((await dst.status()) === 'running', `${v}: destination running`);
+    const atCompletionMiB = dst.rssMiB('VmRSS');
+    // Steady state: the preparation worker, terminated at load cleanup, takes
+    // 10-20 ms to exit and give its isolate back.
+    await new Promise((r) => setTimeout(r, 300));
     const rssMiB = dst.rssMiB('VmRSS');
+    const fileMiB = dst.rssMiB('RssFile');
     const hwmMiB = dst.rssMiB('VmHWM');
     const a = await src.exec<Verdict>('x-initdata-verify', { id: 'd0' });
     const b = await dst.exec<Verdict>('x-initdata-verify', { id: 'd0' });
@@ -80,7 +92,16 @@ async function once(v: Variant, dir: string, r: number): Promise<Run> {
       `${v}: initdata blocks match (mismatches ${a.mismatches}/${b.mismatches})`,
     );
     verify(a.digest === b.digest, `${v}: initdata digests equal`);
-    return { downtimeMs: res.downtimeMs, totalMs: res.totalMs, prefaultMs, rssMiB, hwmMiB };
+    return {
+      downtimeMs: res.downtimeMs,
+      totalMs: res.totalMs,
+      prefaultMs,
+      idleMiB,
+      atCompletionMiB,
+      rssMiB,
+      fileMiB,
+      hwmMiB,
+    };
   } finally {
     await Promise.all([src?.quit(), dst?.quit()]);
   }
@@ -102,8 +123,10 @@ async function run(): Promise<BenchResult[]> {
   const ack = median(down('ack'));
   const noAck = median(down('no-ack'));
   const within = down('ack').filter((d) => d <= DOWNTIME_LIMIT).length;
-  const rss = Math.max(...runs.ack.map((x) => x.rssMiB));
+  const worst = runs.ack.reduce((a, b) => (b.rssMiB > a.rssMiB ? b : a));
+  const rss = worst.rssMiB;
   const hwm = Math.max(...runs.ack.map((x) => x.hwmMiB));
+  const idle = Math.max(...runs.ack.map((x) => x.idleMiB));
   return [
     {
       name: 'switchover-ack: downtime without ÷ with ACK',
@@ -128,8 +151,17 @@ async function run(): Promise<BenchResult[]> {
       target: 'info',
     },
     {
+      name: 'dst RSS before migration, idle (ratio = RSS ÷ budget)',
+      measured: `${idle.toFixed(0)} MiB`,
+      baseline: `${BUDGET_MIB} MiB RAM+dev+64M`,
+      ratio: idle / BUDGET_MIB,
+      target: 'info',
+    },
+    {
       name: 'dst RSS after ack migration (ratio = RSS ÷ budget)',
-      measured: `${rss.toFixed(0)} MiB (peak ${hwm.toFixed(0)})`,
+      measured:
+        `${rss.toFixed(0)} MiB (file ${worst.fileMiB.toFixed(0)}, ` +
+        `${worst.atCompletionMiB.toFixed(0)} at completion, peak ${hwm.toFixed(0)})`,
       baseline: `${BUDGET_MIB} MiB RAM+dev+64M`,
       ratio: rss / BUDGET_MIB,
       target: '≤ 1.00',

@@ -1,15 +1,12 @@
 #!/usr/bin/env node
-/** The `livemig` command: one module per subcommand, this file only dispatches. */
+/**
+ * The `livemig` command: one module per subcommand, this file only dispatches.
+ * Subcommands are imported when chosen, so a `livemig run` process does not
+ * carry the inspector's or the report's code (its memory counts, issue 4).
+ */
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { livemigVersion } from '../version.js';
-import { demoMain } from './demo.js';
-import { inspectMain } from './inspect.js';
-import { migrateMain } from './migrate.js';
-import { qmpMain } from './qmp.js';
-import { reportMain } from './report.js';
-import { runMain } from './run.js';
-import { sampleStreamMain } from './sample-stream.js';
 
 export const HELP = `Usage: livemig COMMAND [options]
 
@@ -34,19 +31,19 @@ export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   switch (cmd) {
     case 'demo':
-      return demoMain(rest);
+      return (await import('./demo.js')).demoMain(rest);
     case 'inspect':
-      return inspectMain(rest);
+      return (await import('./inspect.js')).inspectMain(rest);
     case 'run':
-      return runMain(rest);
+      return (await import('./run.js')).runMain(rest);
     case 'qmp':
-      return qmpMain(rest);
+      return (await import('./qmp.js')).qmpMain(rest);
     case 'migrate':
-      return migrateMain(rest);
+      return (await import('./migrate.js')).migrateMain(rest);
     case 'report':
-      return reportMain(rest);
+      return (await import('./report.js')).reportMain(rest);
     case 'sample-stream':
-      return sampleStreamMain(rest);
+      return (await import('./sample-stream.js')).sampleStreamMain(rest);
     case '-h':
     case '--help':
     case 'help':

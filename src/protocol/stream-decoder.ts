@@ -93,6 +93,10 @@ interface OpenSection {
 
 const MAX_SECTIONS = 65536;
 
+/** The pending buffer's first size (a page and a record header) and the most it keeps. */
+const PEND_INITIAL = 4096 + 512;
+const PEND_KEEP_MAX = 4 << 20;
+
 export class StreamDecoder {
   private state: St = St.Header;
   private readonly emit: (rec: StreamRecord) => void;
@@ -112,7 +116,7 @@ export class StreamDecoder {
   /** Absolute offset of the next byte push() will receive. */
   private base = 0;
   /** Bytes of a unit that straddles chunks, starting at absolute offset pendBase. */
-  private pend = new Uint8Array(4096 + 512);
+  private pend = new Uint8Array(PEND_INITIAL);
   private pendLen = 0;
   private pendBase = 0;
   /** Absolute offset up to which the pending unit needs bytes. */
@@ -233,7 +237,11 @@ export class StreamDecoder {
     if (consumed >= this.pendLen) {
       this.pendLen = 0;
       this.greedy = false;
-      if (this.pend.length > 1 << 20) this.pend = new Uint8Array(4096 + 512);
+      // Kept for the next straddling unit: a device whose sections are ~1 MiB
+      // straddles chunks in nearly every section, and a fresh megabyte each time
+      // fragmented the destination's heap by tens of MiB (issue 4's RSS). Only
+      // an outsized one (a huge vmdesc or device payload) is given back.
+      if (this.pend.length > PEND_KEEP_MAX) this.pend = new Uint8Array(PEND_INITIAL);
       return;
     }
     this.pend.copyWithin(0, consumed, this.pendLen);

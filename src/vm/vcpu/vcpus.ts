@@ -5,6 +5,7 @@
 import { Worker } from 'node:worker_threads';
 import { ErrorCode, LivemigError } from '../../errors.js';
 import type { RamBlock } from '../ram-block.js';
+import { HELPER_WORKER_LIMITS } from '../worker-limits.js';
 import {
   Ack,
   CTL_CMD,
@@ -91,6 +92,7 @@ export class VcpuSet {
       const w = new Worker(new URL('./worker.js', import.meta.url), {
         workerData: data,
         name: `CPU ${i}/TCG`,
+        resourceLimits: HELPER_WORKER_LIMITS,
       });
       let reported = false;
       const crash = (e: Error): void => {

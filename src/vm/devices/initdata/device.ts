@@ -106,8 +106,9 @@ export class InitDataDevice implements LiveDevice {
   loadComplete(): Promise<void> {
     return this.loader.complete();
   }
-  loadCleanup(): void {
-    this.loader.cleanup();
+  /** Resolves once the preparation worker has exited (callers may ignore it). */
+  loadCleanup(): Promise<void> {
+    return this.loader.cleanup();
   }
   /** Destination: blocks in the prepared index so far. */
   get preparedBlocks(): number {

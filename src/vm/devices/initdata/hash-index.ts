@@ -40,6 +40,11 @@ export class HashIndex {
     if (this.size * 2 > this.mask + 1) this.grow();
   }
 
+  /** Bytes of table held: 12 per slot, with at least two slots per key. */
+  get byteLength(): number {
+    return this.keys.byteLength + this.vals.byteLength;
+  }
+
   /** The block stored under the key, or -1. */
   get(hi: number, lo: number): number {
     return this.vals[this.slot(hi >>> 0, lo >>> 0)]!;

@@ -1,7 +1,7 @@
 /**
  * Worker entry: prepares the blobs the destination posts, in arrival order,
- * writing them into the shared state and indexing them (prepare.ts). Runs off
- * the load thread so preparation overlaps with the precopy stream.
+ * checking and indexing them (prepare.ts). Runs off the load thread so
+ * preparation overlaps with the precopy stream.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { Preparer } from './prepare.js';
@@ -17,12 +17,11 @@ port.on('message', (m: ToWorker) => {
     const reply: FromWorker = {
       type: 'done',
       seq: m.seq,
-      buf: m.buf,
       preparedBlocks: prep.preparedBlocks,
       preparedBytes: prep.preparedBytes,
       indexSize: prep.indexSize,
     };
-    port.postMessage(reply, [m.buf]);
+    port.postMessage(reply);
   } catch (e) {
     const reply: FromWorker = { type: 'error', seq: m.seq, message: (e as Error).message };
     port.postMessage(reply);

@@ -3,7 +3,9 @@
  * what an mlx5 VF does with its precopy initial data (allocating and building
  * its tables). It is real work on the bytes, proportional to the size:
  *
- * 1. check each extent's CRC-32 against its header, then copy it into the state;
+ * 1. check each extent's CRC-32 against its header (the load thread has
+ *    written the extent into the state, or, when its blocks were still queued
+ *    here, hands it over in a buffer: it is copied in once the checksums match);
  * 2. per BLOCK, a 64-bit fingerprint (two xxh32 lanes with different seeds)
  *    into an exact-match index (fingerprint -> block, as a dedup table);
  * 3. per BLOCK, a resemblance sketch (N-transform super-features, as used for
@@ -61,12 +63,14 @@ export interface PrepExtent {
   offset: number;
   length: number;
   checksum: number;
-  /** Byte offset of the data in the message buffer. */
+  /** Byte offset of the data in its blob. */
   at: number;
 }
 
 export class Preparer {
   private readonly state: Uint8Array;
+  /** The state as words: blocks are fingerprinted in place, without a copy or a view per block. */
+  private readonly words: Uint32Array;
   private readonly exact: HashIndex;
   private readonly similar: HashIndex[] = [];
   private readonly prepared: Uint8Array;
@@ -77,6 +81,7 @@ export class Preparer {
 
   constructor(state: Uint8Array) {
     this.state = state;
+    this.words = new Uint32Array(state.buffer, state.byteOffset, state.byteLength >>> 2);
     const blocks = state.byteLength / BLOCK;
     this.prepared = new Uint8Array(blocks);
     this.exact = new HashIndex(blocks);
@@ -88,11 +93,17 @@ export class Preparer {
     return this.exact.size;
   }
 
-  /** Throws on a checksum mismatch, before touching the state. */
-  process(buf: ArrayBuffer, extents: readonly PrepExtent[]): void {
-    const bytes = new Uint8Array(buf);
+  /**
+   * Checks and indexes one blob's extents. Without `buf` they are in the state
+   * already (at their offsets); with `buf` they are in it (at `at`) and are
+   * copied into the state only once every checksum matched. Throws on a
+   * checksum mismatch.
+   */
+  process(buf: ArrayBuffer | undefined, extents: readonly PrepExtent[]): void {
+    const src = buf === undefined ? this.state : new Uint8Array(buf);
     for (const e of extents) {
-      const got = checksum(bytes.subarray(e.at, e.at + e.length));
+      const at = buf === undefined ? e.offset : e.at;
+      const got = checksum(src.subarray(at, at + e.length));
       if (got !== e.checksum) {
         throw new Error(
           `checksum mismatch in extent at offset 0x${e.offset.toString(16)} ` +
@@ -101,17 +112,17 @@ export class Preparer {
       }
     }
     for (const e of extents) {
-      this.state.set(bytes.subarray(e.at, e.at + e.length), e.offset);
-      // Extent data sits at 16 + k*BLOCK in the blob: 4-byte aligned.
-      const words = new Uint32Array(buf, e.at, e.length >>> 2);
-      for (let off = 0; off < e.length; off += BLOCK) {
-        this.block(words, off >>> 2, (e.offset + off) / BLOCK);
+      if (buf !== undefined) this.state.set(src.subarray(e.at, e.at + e.length), e.offset);
+      for (let off = e.offset, end = e.offset + e.length; off < end; off += BLOCK) {
+        this.block(off >>> 2, off / BLOCK);
       }
       this.preparedBytes += e.length;
     }
   }
 
-  private block(w: Uint32Array, at: number, block: number): void {
+  /** Fingerprints and sketches the block at word `at` of the state. */
+  private block(at: number, block: number): void {
+    const w = this.words;
     this.exact.set(xxh32Words(w, at, BLOCK_WORDS, 0), xxh32Words(w, at, BLOCK_WORDS, P3), block);
     const f = this.feat;
     f.fill(0);

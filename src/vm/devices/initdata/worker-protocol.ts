@@ -2,14 +2,18 @@
 import type { PrepExtent } from './prepare.js';
 
 export interface WorkerData {
-  /** The destination's device state, written by the worker only. */
+  /** The destination's device state: the load thread writes blobs in, the worker reads them. */
   state: SharedArrayBuffer;
 }
 
-/** One received blob, transferred (not copied) to the worker; `buf` may be longer than the blob. */
+/**
+ * One received blob. Without `buf` its extents are already in the state (the
+ * usual case: no copy is queued); with `buf` (transferred, not copied) they are
+ * in the blob, for the worker to copy in after their checksums match.
+ */
 export interface ToWorker {
   seq: number;
-  buf: ArrayBuffer;
+  buf?: ArrayBuffer;
   extents: PrepExtent[];
 }
 
@@ -17,8 +21,6 @@ export type FromWorker =
   | {
       type: 'done';
       seq: number;
-      /** The message's buffer, handed back for reuse. */
-      buf: ArrayBuffer;
       preparedBlocks: number;
       preparedBytes: number;
       indexSize: number;
