@@ -214,8 +214,8 @@ export async function demoRun(o: DemoRunOptions, out: Output): Promise<DemoRunRe
         workload: o.workload,
         devices: o.initdataBytes > 0 ? [DEVICE_ID] : [],
         exactDevices: true,
+        onDetail: (line) => out.write(`  ${line}\n`),
       });
-      for (const d of verification.details) out.write(`  ${d}\n`);
     } else if (completed) {
       verification.details.push(`destination: incoming migration ${dstStatus}`);
     }

@@ -17,6 +17,8 @@ export interface VerifyInput {
   /** initdata device ids; `exactDevices`: no dirtying after start, so digests must match. */
   devices: string[];
   exactDevices: boolean;
+  /** Each check's line as soon as it is known (the demo prints them as they come). */
+  onDetail?: (line: string) => void;
 }
 
 interface InitDataVerdict {
@@ -40,14 +42,14 @@ async function pmemsave(vm: ChildVm, size: number, file: string): Promise<Buffer
  * The guest runs on: the destination is `running`, and with `ab` its serial
  * port keeps printing 'B' (one per pass) while the source's stays silent.
  */
-async function guestRuns(v: VerifyInput, details: string[]): Promise<boolean> {
+async function guestRuns(v: VerifyInput, note: (line: string) => void): Promise<boolean> {
   const st = await v.destination.qmp.execute('query-status');
   if (st.status !== 'running') {
-    details.push(`guest: the destination is ${st.status}, not running`);
+    note(`guest: the destination is ${st.status}, not running`);
     return false;
   }
   if (v.workload !== 'ab') {
-    details.push('guest: running on the destination (query-status)');
+    note('guest: running on the destination (query-status)');
     return true;
   }
   const srcBefore = v.source.serial().length;
@@ -57,34 +59,45 @@ async function guestRuns(v: VerifyInput, details: string[]): Promise<boolean> {
     const grown = v.destination.serial().length - dstBefore;
     if (grown > 0) {
       const srcGrown = v.source.serial().length - srcBefore;
-      details.push(
+      note(
         `guest: running on the destination (${grown} new 'B' on its serial port, ` +
           `${srcGrown} on the source's)`,
       );
       return srcGrown === 0;
     }
   }
-  details.push('guest: no progress on the destination serial port within 5 s');
+  note('guest: no progress on the destination serial port within 5 s');
   return false;
 }
 
-async function ramIntact(v: VerifyInput, details: string[]): Promise<boolean | undefined> {
+async function ramIntact(
+  v: VerifyInput,
+  note: (line: string) => void,
+): Promise<boolean | undefined> {
   // The source is in postmigrate: its RAM is what it had at the switchover.
-  const src = await pmemsave(v.source, v.ramBytes, path.join(v.dir, 'source.ram'));
-  // A consistent snapshot of the destination needs its vCPUs stopped for a moment.
-  await v.destination.qmp.execute('stop');
-  let dst: Buffer;
-  try {
-    dst = await pmemsave(v.destination, v.ramBytes, path.join(v.dir, 'destination.ram'));
-  } finally {
-    await v.destination.qmp.execute('cont');
-  }
+  // A consistent snapshot of the destination needs its vCPUs stopped for a
+  // moment. The two processes dump at the same time.
+  const destinationDump = async (): Promise<Buffer> => {
+    await v.destination.qmp.execute('stop');
+    try {
+      return await pmemsave(v.destination, v.ramBytes, path.join(v.dir, 'destination.ram'));
+    } finally {
+      await v.destination.qmp.execute('cont');
+    }
+  };
+  const [src, dst] = await Promise.all([
+    pmemsave(v.source, v.ramBytes, path.join(v.dir, 'source.ram')),
+    destinationDump(),
+  ]);
   const r = compareRam(src, dst, v.workload);
-  details.push(r.detail);
+  note(r.detail);
   return r.ok;
 }
 
-async function devicesIntact(v: VerifyInput, details: string[]): Promise<boolean | undefined> {
+async function devicesIntact(
+  v: VerifyInput,
+  note: (line: string) => void,
+): Promise<boolean | undefined> {
   if (v.devices.length === 0) return undefined;
   let ok = true;
   for (const id of v.devices) {
@@ -96,7 +109,7 @@ async function devicesIntact(v: VerifyInput, details: string[]): Promise<boolean
     const same = a!.digest === b!.digest;
     const good = b!.ok && (!v.exactDevices || same);
     ok &&= good;
-    details.push(
+    note(
       `device ${id}: ` +
         (b!.ok
           ? `every block verified on the destination`
@@ -113,8 +126,12 @@ async function devicesIntact(v: VerifyInput, details: string[]): Promise<boolean
 
 export async function verifyMigration(v: VerifyInput): Promise<RunVerification> {
   const details: string[] = [];
-  const guestRunsOnDestination = await guestRuns(v, details);
-  const ramEqual = await ramIntact(v, details);
-  const devicesVerified = await devicesIntact(v, details);
+  const note = (line: string): void => {
+    details.push(line);
+    v.onDetail?.(line);
+  };
+  const guestRunsOnDestination = await guestRuns(v, note);
+  const ramEqual = await ramIntact(v, note);
+  const devicesVerified = await devicesIntact(v, note);
   return { ramEqual, devicesVerified, guestRunsOnDestination, details };
 }
