@@ -37,7 +37,7 @@ export interface ChildVmOptions {
   args: string[];
   /** LIVEMIG_TRACE for the child. */
   trace: string;
-  /** Leave it running when the demo exits (--keep). */
+  /** Leave it running when the demo exits (--keep): not waited for by the event loop. */
   detached: boolean;
 }
 
@@ -102,7 +102,9 @@ export class ChildVm {
         ],
         {
           stdio: ['ignore', logFd, logFd],
-          detached: o.detached,
+          // Its own process group: a Ctrl-C at the terminal reaches only the
+          // demo, which cancels the migration and then stops the VMs itself.
+          detached: true,
           env: { ...process.env, LIVEMIG_TRACE: o.trace },
         },
       );

@@ -157,14 +157,15 @@ test('demo --keep: both VMs keep running after the demo, reachable on the printe
   removeDir(path.dirname(src!.qmp));
 });
 
-test('Ctrl-C during the migration cancels it, stops both VMs and exits 1', async () => {
+test('Ctrl-C (to the whole process group) during the migration cancels it, stops both VMs, exits 1', async () => {
   const dir = tempDir('livemig-demo-test-');
   dirs.push(dir);
   // 1 MiB/s: the migration is still active when the signal comes.
   const child = spawn(
     process.execPath,
     [cli, 'demo', ...SMALL, '--max-bandwidth', '1M', '--report', path.join(dir, 'r.html')],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    // Its own process group, signalled as a whole below, as Ctrl-C at a terminal does.
+    { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
   let stdout = '';
   let stderr = '';
@@ -173,7 +174,7 @@ test('Ctrl-C during the migration cancels it, stops both VMs and exits 1', async
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
   for (let i = 0; i < 600 && !/\bactive\b/.test(stdout); i++) await sleep(50);
   assert.match(stdout, /\bactive\b/, stdout + stderr);
-  child.kill('SIGINT');
+  process.kill(-child.pid!, 'SIGINT');
   const code = await exited;
   assert.equal(code, 1, stdout + stderr);
   assert.match(stdout, /cancelling the migration/);
