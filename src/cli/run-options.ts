@@ -10,7 +10,8 @@ import type { QmpEndpoint, SerialConfig } from './run-options-chardev.js';
 import { parseDevice, parseGlobal } from './run-options-devices.js';
 import type { DeviceConfig, GlobalProperty } from './run-options-devices.js';
 import { parseNumber, rejectKey, splitOpts, usage } from './run-options-qemuopts.js';
-import { MACHINE_TYPES, WORKLOADS, parseUuid, qemuStrtosz } from './run-options-values.js';
+import { strtosz } from '../qemu-strtosz.js';
+import { MACHINE_TYPES, WORKLOADS, parseUuid } from './run-options-values.js';
 import type { MachineType, Workload } from './run-options-values.js';
 
 export type { QmpEndpoint, SerialConfig } from './run-options-chardev.js';
@@ -74,12 +75,14 @@ const SMP_QEMU_KEYS = [
 function parseMemory(st: State, arg: string, loc: string): void {
   for (const { key, value } of splitOpts(arg, loc, 'size', 'qemuopts')) {
     if (key !== 'size') rejectKey(key, loc, ['slots', 'maxmem']);
-    const parsed = qemuStrtosz(value);
-    if (parsed === 'range') usage(loc, `Value '${value}' is too large for parameter 'size'`);
-    if (parsed === undefined) {
-      usage(loc, "Parameter 'size' expects a non-negative number below 2^64");
-    }
-    let bytes = parsed;
+    // parse_option_size's errors for qemu_strtosz's two failures. Hex always
+    // fails: QEMU gives a suffix-less -m value the legacy M suffix (QEMU 7.2
+    // warns about "0x1000M"), and 8.1's qemu_strtosz rejects hex with a suffix.
+    const parsed = /^\s*[+-]?0[xX]/.test(value) ? ({ error: 'EINVAL' } as const) : strtosz(value);
+    if ('error' in parsed && parsed.error === 'ERANGE')
+      usage(loc, `Value '${value}' is out of range for parameter 'size'`);
+    if ('error' in parsed) usage(loc, "Parameter 'size' expects a non-negative number below 2^64");
+    let bytes = parsed.value;
     // QEMU's legacy rule: a size ending in a digit is in MiB, so `-m 512` is 512 MiB.
     if (/\d$/.test(value)) {
       bytes *= MIB;

@@ -1,8 +1,12 @@
-/** QEMU-style sizes: a number with an optional K, M, G or T suffix (binary units; default bytes). */
+import { strtosz } from '../qemu-strtosz.js';
+
+/**
+ * A size in livemig's own options (--ram 256M, --param max-bandwidth=1G, ...):
+ * QEMU's syntax (a number with an optional B/K/M/G/T/P/E binary suffix), as a
+ * JavaScript number. undefined when it is not a size or is beyond 2^53.
+ */
 export function parseSize(s: string): number | undefined {
-  const m = /^(\d+(?:\.\d+)?)([kKmMgGtT]?)[bB]?$/.exec(s.trim());
-  if (!m) return undefined;
-  const mult = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 }[m[2]!.toLowerCase()]!;
-  const v = Number(m[1]) * mult;
-  return Number.isSafeInteger(v) ? v : undefined;
+  const r = strtosz(s);
+  if ('error' in r || r.value > BigInt(Number.MAX_SAFE_INTEGER)) return undefined;
+  return Number(r.value);
 }

@@ -10,4 +10,3 @@ export { memoryChannelPair } from './memory.js';
 export type { RateLimiterOptions, WindowSample } from './rate-limit.js';
 export { BUFFER_DELAY_MS, RateLimiter } from './rate-limit.js';
 export { RateLimitedWriter } from './rate-limited-writer.js';
-export { qemuStrtosz } from './strtosz.js';

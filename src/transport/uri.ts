@@ -9,7 +9,7 @@
  * stream can be saved to and loaded from a file.
  */
 import { ErrorCode, LivemigError } from '../errors.js';
-import { qemuStrtosz } from './strtosz.js';
+import { strtosz, strtoszErrorText } from '../qemu-strtosz.js';
 
 /** A TCP address as QEMU keeps it: strings, the host without IPv6 brackets. */
 export interface InetUri {
@@ -119,10 +119,10 @@ function parseFile(spec: string): FileUri {
   const at = spec.indexOf(',offset=');
   if (at < 0) return { kind: 'file', path: spec, offset: 0 };
   const text = spec.slice(at + ',offset='.length);
-  const r = qemuStrtosz(text);
-  if (typeof r === 'string') throw invalid(`file URI has bad offset ${text}: ${r}`);
-  if (r > Number.MAX_SAFE_INTEGER) {
+  const r = strtosz(text);
+  if ('error' in r) throw invalid(`file URI has bad offset ${text}: ${strtoszErrorText(r.error)}`);
+  if (r.value > Number.MAX_SAFE_INTEGER) {
     throw invalid(`file URI has bad offset ${text}: Numerical result out of range`);
   }
-  return { kind: 'file', path: spec.slice(0, at), offset: Number(r) };
+  return { kind: 'file', path: spec.slice(0, at), offset: Number(r.value) };
 }

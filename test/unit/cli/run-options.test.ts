@@ -146,11 +146,14 @@ test('-m sizes follow QEMU', () => {
   assert.equal(ram(''), DEFAULT_RAM_SIZE);
   assert.equal(parseRunArgs(['-m', '1G', '-m', '2G']).ramSize, 2 * GiB);
   const bad = "Parameter 'size' expects a non-negative number below 2^64";
-  for (const v of ['abc', '4GB', '-1', '1.5', '0x1000', ' 4G', '4 G', '1.5B']) {
+  // Checked against QEMU 7.2; 8.1's qemu_strtosz makes a negative size out of range.
+  assert.equal(ram(' 4G'), 4 * GiB);
+  for (const v of ['abc', '4GB', '1.5', '0x1000', '4 G', '1.5B']) {
     rejects(['-m', v], `-m ${v}: ${bad}`);
   }
   rejects(['-m', 'size='], `-m size=: ${bad}`);
-  rejects(['-m', '16E'], "-m 16E: Value '16E' is too large for parameter 'size'");
+  rejects(['-m', '16E'], "-m 16E: Value '16E' is out of range for parameter 'size'");
+  rejects(['-m', '-1'], "-m -1: Value '-1' is out of range for parameter 'size'");
   rejects(['-m', '17592186044416'], "-m 17592186044416: too large 'size' option value");
   rejects(['-m', '8P'], '-m 8P: ram size too large');
   rejects(

@@ -2,11 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ErrorCode } from '../../../src/errors.js';
-import {
-  MIGRATION_PROPERTIES,
-  strtosz,
-  strtou64,
-} from '../../../src/migration/global-properties.js';
+import { MIGRATION_PROPERTIES, strtou64 } from '../../../src/migration/global-properties.js';
+import { strtosz } from '../../../src/qemu-strtosz.js';
 import { MigrationOptions } from '../../../src/migration/options.js';
 import { ALL_SUPPORTED, FULL_HOST, throwsWith } from './helpers.js';
 

@@ -1,12 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ErrorCode } from '../../../src/errors.js';
-import {
-  formatUri,
-  parseIncomingUri,
-  parseMigrateUri,
-  qemuStrtosz,
-} from '../../../src/transport/index.js';
+import { formatUri, parseIncomingUri, parseMigrateUri } from '../../../src/transport/index.js';
 
 const bad = (fn: () => unknown, message: string): void =>
   assert.throws(fn, { code: ErrorCode.INVALID_PARAMETER, message });
@@ -78,9 +73,21 @@ test('file: offsets use QEMU size syntax and its errors', () => {
     () => parseMigrateUri('file:/x,offset=16E'),
     'file URI has bad offset 16E: Numerical result out of range',
   );
-  assert.equal(qemuStrtosz('15E'), 15n << 60n);
-  assert.equal(qemuStrtosz('1b'), 1n);
-  assert.equal(qemuStrtosz(' 8'), 8n);
+  // qemu_strtosz's syntax: suffixes, blanks, hex, fractions rounded to the byte.
+  const offset = (text: string): number => {
+    const u = parseMigrateUri(`file:/x,offset=${text}`);
+    assert.equal(u.kind, 'file');
+    return u.kind === 'file' ? u.offset : -1;
+  };
+  assert.equal(offset('1b'), 1);
+  assert.equal(offset(' 8'), 8);
+  assert.equal(offset('0x10'), 16);
+  assert.equal(offset('1.5k'), 1536);
+  assert.equal(offset('2M'), 2 << 20);
+  bad(
+    () => parseMigrateUri('file:/x,offset=15E'),
+    'file URI has bad offset 15E: Numerical result out of range',
+  );
 });
 
 test('formatUri round-trips', () => {
