@@ -15,12 +15,12 @@ import { timerVMState } from '../protocol/vmstate/index.js';
 import { CpuTimers } from './cpu-timers.js';
 import type { HostClock } from './cpu-timers.js';
 import { SharedDirtyLog } from './dirty-log.js';
-import { memsave, pmemsave } from './memsave.js';
+import { memsave } from './memsave.js';
 import { RamBlock } from './ram-block.js';
 import { RunStateMachine } from './runstate.js';
-import { RunControl } from './run-control.js';
-import type { EventSink, RunState, ShutdownCause } from './runstate.js';
-import type { Machine, StatusInfo, VmDevice } from './machine.js';
+import { RunControlledMachine } from './run-controlled-machine.js';
+import type { EventSink } from './runstate.js';
+import type { Machine, VmDevice } from './machine.js';
 
 /** QEMU's RAM block id for -M none (MachineClass.default_ram_id). */
 export const NONE_RAM_ID = 'ram';
@@ -63,15 +63,12 @@ export interface NoneMachineOptions {
   ramChunkSize?: number;
 }
 
-export class NoneMachine implements Machine {
+export class NoneMachine extends RunControlledMachine implements Machine {
   readonly type = 'none';
   /** -M none has no CPU: memsave fails and the loader cannot set a PC. */
   readonly cpuCount = 0;
-  readonly ram: readonly RamBlock[];
   readonly dirtyLog: SharedDirtyLog;
-  readonly runstate: RunStateMachine;
   readonly timers: CpuTimers;
-  readonly #control: RunControl;
 
   /** Use createNoneMachine(). */
   constructor(parts: {
@@ -80,60 +77,20 @@ export class NoneMachine implements Machine {
     timers: CpuTimers;
     autostart: boolean;
   }) {
-    this.ram = [parts.ram];
+    super(parts.ram, parts.runstate, parts.autostart);
     this.dirtyLog = new SharedDirtyLog(parts.ram.pageCount);
-    this.runstate = parts.runstate;
     this.timers = parts.timers;
-    this.#control = new RunControl(
-      parts.runstate,
-      {
-        resumeGuest: () => this.timers.enable(),
-        pauseGuest: () => this.timers.disable(),
-        teardown: () => undefined,
-      },
-      parts.autostart,
-    );
   }
 
-  /** QEMU's vm_start: guest clock on, RESUME, running. */
-  start(): Promise<void> {
-    return this.#control.start();
+  protected resumeGuest(): void {
+    this.timers.enable();
   }
 
-  /** QEMU's vm_stop_force_state: guest clock off (STOP if it was running), then `state`. */
-  vmStop(state: RunState): Promise<void> {
-    return this.#control.vmStop(state);
+  protected pauseGuest(): void {
+    this.timers.disable();
   }
 
-  stop(): Promise<void> {
-    return this.#control.stop();
-  }
-
-  cont(): Promise<void> {
-    return this.#control.cont();
-  }
-
-  /** QMP quit (or a signal): SHUTDOWN {guest: false, reason}; later calls share the first. */
-  quit(reason: ShutdownCause = 'host-qmp-quit'): Promise<void> {
-    return this.#control.quit(reason);
-  }
-
-  get autostart(): boolean {
-    return this.#control.autostart;
-  }
-
-  set autostart(v: boolean) {
-    this.#control.autostart = v;
-  }
-
-  status(): StatusInfo {
-    return { running: this.runstate.running, singlestep: false, status: this.runstate.state };
-  }
-
-  /** pmemsave needs no CPU: QEMU reads the system address space directly. */
-  pmemsave(addr: number, size: number, filename: string): Promise<void> {
-    return pmemsave(this.ram[0]!, addr, size, filename);
-  }
+  protected teardown(): void {}
 
   /** memsave does: with no CPU QEMU answers "Parameter 'cpu-index' expects a CPU number". */
   memsave(addr: number, size: number, filename: string, cpuIndex = 0): Promise<void> {

@@ -6,17 +6,17 @@
  */
 import { ErrorCode, LivemigError } from '../errors.js';
 import { SharedDirtyLog } from './dirty-log.js';
-import { memsave, pmemsave } from './memsave.js';
+import { memsave } from './memsave.js';
 import { RamBlock } from './ram-block.js';
 import { RunStateMachine } from './runstate.js';
-import { RunControl } from './run-control.js';
-import type { EventSink, RunState, ShutdownCause } from './runstate.js';
+import { RunControlledMachine } from './run-controlled-machine.js';
+import type { EventSink } from './runstate.js';
 import { SerialDevice, serialVMState } from './serial.js';
 import { cpuVMState, positionFromVMState, positionToVMState } from './vcpu/cpu-state.js';
 import { isWorkloadName, vcpuShare } from './vcpu/layout.js';
 import type { WorkloadName } from './vcpu/layout.js';
 import { VcpuSet } from './vcpu/vcpus.js';
-import type { Machine, StatusInfo, VmDevice } from './machine.js';
+import type { Machine, VmDevice } from './machine.js';
 import type { VcpuPosition } from './vcpu/workloads.js';
 
 export interface TestVmOptions {
@@ -40,15 +40,12 @@ export interface TestVmOptions {
   ramChunkSize?: number;
 }
 
-export class TestVm implements Machine {
+export class TestVm extends RunControlledMachine implements Machine {
   readonly type = 'testvm';
-  readonly ram: readonly RamBlock[];
   readonly dirtyLog: SharedDirtyLog;
-  readonly runstate: RunStateMachine;
   readonly serial: SerialDevice;
   readonly vcpus: VcpuSet;
   #error: Error | undefined;
-  readonly #control: RunControl;
   readonly #onError: ((e: Error) => void) | undefined;
 
   /** Use createTestVm(). */
@@ -61,71 +58,30 @@ export class TestVm implements Machine {
     autostart: boolean;
     onError?: (e: Error) => void;
   }) {
-    this.ram = [parts.ram];
+    super(parts.ram, parts.runstate, parts.autostart);
     this.dirtyLog = parts.dirtyLog;
-    this.runstate = parts.runstate;
     this.serial = parts.serial;
     this.vcpus = parts.vcpus;
-    this.#control = new RunControl(
-      parts.runstate,
-      {
-        resumeGuest: () => this.vcpus.resume(),
-        pauseGuest: async () => {
-          await this.vcpus.pause();
-          this.serial.flush();
-        },
-        teardown: async () => {
-          await this.vcpus.quit();
-          this.serial.close();
-        },
-      },
-      parts.autostart,
-    );
     this.#onError = parts.onError;
+  }
+
+  protected resumeGuest(): void {
+    this.vcpus.resume();
+  }
+
+  protected async pauseGuest(): Promise<void> {
+    await this.vcpus.pause();
+    this.serial.flush();
+  }
+
+  protected async teardown(): Promise<void> {
+    await this.vcpus.quit();
+    this.serial.close();
   }
 
   /** The first vCPU crash, if any. */
   get error(): Error | undefined {
     return this.#error;
-  }
-
-  /** QEMU's vm_start: RESUME, running, vCPUs go. No-op when already running. */
-  start(): Promise<void> {
-    return this.#control.start();
-  }
-
-  /** QEMU's vm_stop_force_state: parks the vCPUs (STOP if it was running), then `state`. */
-  vmStop(state: RunState): Promise<void> {
-    return this.#control.vmStop(state);
-  }
-
-  stop(): Promise<void> {
-    return this.#control.stop();
-  }
-
-  cont(): Promise<void> {
-    return this.#control.cont();
-  }
-
-  /** QMP quit (or a signal): SHUTDOWN {guest: false, reason}, then the workers are joined. */
-  quit(reason: ShutdownCause = 'host-qmp-quit'): Promise<void> {
-    return this.#control.quit(reason);
-  }
-
-  get autostart(): boolean {
-    return this.#control.autostart;
-  }
-
-  set autostart(v: boolean) {
-    this.#control.autostart = v;
-  }
-
-  status(): StatusInfo {
-    return { running: this.runstate.running, singlestep: false, status: this.runstate.state };
-  }
-
-  pmemsave(addr: number, size: number, filename: string): Promise<void> {
-    return pmemsave(this.ram[0]!, addr, size, filename);
   }
 
   memsave(addr: number, size: number, filename: string, cpuIndex = 0): Promise<void> {
@@ -175,10 +131,10 @@ export class TestVm implements Machine {
       cause: error,
     });
     this.#error ??= e;
-    void this.#control
+    void this.control
       .serialize(async () => {
-        if (this.#control.quitting) return;
-        if (this.runstate.running) await this.#control.vmStopNow('internal-error');
+        if (this.control.quitting) return;
+        if (this.runstate.running) await this.control.vmStopNow('internal-error');
         else if (this.runstate.canTransition('internal-error')) {
           this.runstate.transition('internal-error');
         }
