@@ -89,14 +89,6 @@ export function checkId(id: string, loc: string): void {
   }
 }
 
-/** QemuOpts' decimal number parameter (`-smp cpus=N`). */
-export function parseNumber(key: string, value: string, loc: string): number {
-  if (!/^\d+$/.test(value)) usage(loc, `Parameter '${key}' expects a number`);
-  const n = Number(value);
-  if (!Number.isSafeInteger(n)) usage(loc, `Value '${value}' is too large for parameter '${key}'`);
-  return n;
-}
-
 /**
  * Rejects keys: ones QEMU knows but livemig does not implement get a message saying so; anything
  * else gets QEMU's own "Invalid parameter".

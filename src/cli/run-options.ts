@@ -9,7 +9,8 @@ import { parseQmp, parseSerial } from './run-options-chardev.js';
 import type { QmpEndpoint, SerialConfig } from './run-options-chardev.js';
 import { parseDevice, parseGlobal } from './run-options-devices.js';
 import type { DeviceConfig, GlobalProperty } from './run-options-devices.js';
-import { parseNumber, rejectKey, splitOpts, usage } from './run-options-qemuopts.js';
+import { ErrorCode, LivemigError } from '../errors.js';
+import { rejectKey, splitOpts, usage } from './run-options-qemuopts.js';
 import { strtosz } from '../qemu-strtosz.js';
 import { MACHINE_TYPES, WORKLOADS, parseUuid } from './run-options-values.js';
 import type { MachineType, Workload } from './run-options-values.js';
@@ -54,7 +55,6 @@ interface State {
   config: RunConfig;
   /** -machine keys merged over all occurrences (QEMU merges them); checked once at the end. */
   machine: Map<string, { value: string; loc: string }>;
-  smpLoc?: string;
   serialSet: boolean;
   deviceIds: Set<string>;
 }
@@ -96,15 +96,26 @@ function parseMemory(st: State, arg: string, loc: string): void {
   }
 }
 
+/**
+ * QEMU turns -smp into an SMPConfiguration through the QAPI visitor when it
+ * creates the machine, so those errors name `smp.KEY` and carry no option
+ * location (checked against QEMU 7.2).
+ */
+function smpError(message: string): never {
+  throw new LivemigError(ErrorCode.USAGE, message);
+}
+
 function parseSmp(st: State, arg: string, loc: string): void {
   for (const { key, value } of splitOpts(arg, loc, 'cpus', 'qemuopts')) {
-    if (key !== 'cpus') rejectKey(key, loc, SMP_QEMU_KEYS);
-    const n = parseNumber(key, value, loc);
+    if (SMP_QEMU_KEYS.includes(key)) usage(loc, `Parameter '${key}' is not supported by livemig`);
+    if (key !== 'cpus') smpError(`Parameter 'smp.${key}' is unexpected`);
+    const n = /^[+-]?\d+$/.test(value) ? Number(value) : NaN;
+    // int64 in QEMU; beyond 2^53 it could not be a CPU count here anyway.
+    if (!Number.isSafeInteger(n)) smpError(`Parameter 'smp.${key}' expects integer`);
     if (n === 0) {
       usage(loc, 'Invalid CPU topology: CPU topology parameters must be greater than zero');
     }
     st.config.smp = n;
-    st.smpLoc = loc;
   }
 }
 
@@ -151,9 +162,8 @@ function finishMachine(st: State): void {
     }
   }
   st.config.machine = machine;
-  if (st.config.smp > info.maxCpus) {
-    usage(
-      st.smpLoc ?? '-smp',
+  if (st.config.smp < 0 || st.config.smp > info.maxCpus) {
+    smpError(
       `Invalid SMP CPUs ${st.config.smp}. The max CPUs supported by machine '${info.name}' ` +
         `is ${info.maxCpus}`,
     );

@@ -172,25 +172,25 @@ test('-smp', () => {
     ['-smp', '0'],
     '-smp 0: Invalid CPU topology: CPU topology parameters must be greater than zero',
   );
-  rejects(['-smp', 'two'], "-smp two: Parameter 'cpus' expects a number");
-  rejects(
-    ['-smp', '99999999999999999999'],
-    "-smp 99999999999999999999: Value '99999999999999999999' is too large for parameter 'cpus'",
-  );
+  // Errors QEMU 7.2 reports when it builds the machine: smp.KEY names, no option location.
+  for (const v of ['two', '1.5', '99999999999999999999']) {
+    rejects(['-smp', v], "Parameter 'smp.cpus' expects integer");
+  }
   for (const key of ['sockets', 'cores', 'threads', 'dies', 'clusters', 'maxcpus']) {
     rejects(
       ['-smp', `2,${key}=2`],
       `-smp 2,${key}=2: Parameter '${key}' is not supported by livemig`,
     );
   }
-  rejects(['-smp', '2,foo=1'], "-smp 2,foo=1: Invalid parameter 'foo'");
+  rejects(['-smp', '2,foo=1'], "Parameter 'smp.foo' is unexpected");
   rejects(
     ['-smp', '2', '-M', 'none'],
-    "-smp 2: Invalid SMP CPUs 2. The max CPUs supported by machine 'none' is 1",
+    "Invalid SMP CPUs 2. The max CPUs supported by machine 'none' is 1",
   );
+  rejects(['-smp', '-1'], "Invalid SMP CPUs -1. The max CPUs supported by machine 'testvm' is 255");
   rejects(
     ['-smp', '256'],
-    "-smp 256: Invalid SMP CPUs 256. The max CPUs supported by machine 'testvm' is 255",
+    "Invalid SMP CPUs 256. The max CPUs supported by machine 'testvm' is 255",
   );
 });
 
