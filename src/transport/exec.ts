@@ -81,6 +81,7 @@ export function openExecChannel(
           opts.readBuffer ?? new Uint8Array(DEFAULT_READ_BUFFER),
         ),
         writerErrorText: () => 'Unable to write to command',
+        silentCloseIsBrokenPipe: true,
         readErrorText: 'Unable to read from command',
         // Like QEMU's close of a command channel: the stream is only done when the child is.
         afterShutdown: async () => {

@@ -25,6 +25,13 @@ export interface StreamChannelParts {
   /** QEMU's "<what>" for a failure of the writer stream, e.g. "Unable to write to socket". */
   writerErrorText: (e: unknown) => string;
   readErrorText: string;
+  /**
+   * The writer may close without an 'error' while unfinished, and that means
+   * the peer is gone: Node destroys a child's stdin when the child exits, so a
+   * command that quits early may never produce EPIPE. Counted as EPIPE, or a
+   * writer waiting to drain would wait forever.
+   */
+  silentCloseIsBrokenPipe?: boolean;
   /** Extra work after the writer finished (e.g. wait for the child to exit). */
   afterShutdown?: () => Promise<void>;
   /** Extra teardown (e.g. kill the child). */
@@ -57,6 +64,14 @@ export class StreamChannel implements MigrationChannel {
     this.writable = parts.writer !== undefined;
     // A listener must exist from the start: an 'error' without one would crash the process.
     parts.writer?.on('error', (e) => this.fail(ioError(parts.writerErrorText(e), e)));
+    if (parts.silentCloseIsBrokenPipe) {
+      const w = parts.writer;
+      w?.on('close', () => {
+        if (this.failure || this.destroyed || w.writableFinished) return;
+        const e = Object.assign(new Error('write EPIPE'), { code: 'EPIPE' });
+        this.fail(ioError(parts.writerErrorText(e), e));
+      });
+    }
   }
 
   get writableLength(): number {
