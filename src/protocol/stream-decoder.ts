@@ -28,6 +28,7 @@ import { DEFAULT_LIMITS, type DecodeLimits } from './limits.js';
 import { RamDecoder, RamNext } from './ram-decoder.js';
 import type { SectionInfo, StreamRecord } from './records.js';
 import type { SectionKind } from './sections.js';
+import { StraddleBuffer } from './straddle-buffer.js';
 
 /** How the payload of a section is read. */
 export type SectionFormat =
@@ -93,10 +94,6 @@ interface OpenSection {
 
 const MAX_SECTIONS = 65536;
 
-/** The pending buffer's first size (a page and a record header) and the most it keeps. */
-const PEND_INITIAL = 4096 + 512;
-const PEND_KEEP_MAX = 4 << 20;
-
 export class StreamDecoder {
   private state: St = St.Header;
   private readonly emit: (rec: StreamRecord) => void;
@@ -115,10 +112,8 @@ export class StreamDecoder {
 
   /** Absolute offset of the next byte push() will receive. */
   private base = 0;
-  /** Bytes of a unit that straddles chunks, starting at absolute offset pendBase. */
-  private pend = new Uint8Array(PEND_INITIAL);
-  private pendLen = 0;
-  private pendBase = 0;
+  /** A unit that straddles chunks. */
+  private readonly pend = new StraddleBuffer();
   /** Absolute offset up to which the pending unit needs bytes. */
   private needAbs = 0;
   /** Opaque payloads take whole chunks: their length is unknown until the footer. */
@@ -169,11 +164,11 @@ export class StreamDecoder {
    */
   end(): void {
     if (this.failure) throw this.failure;
-    if (this.pendLen > 0 || (this.state !== St.AfterEof && this.state !== St.Done)) {
+    if (!this.pend.empty || (this.state !== St.AfterEof && this.state !== St.Done)) {
       this.failure = new ProtocolError(
         ErrorCode.PROTOCOL_TRUNCATED,
         `Truncated stream: expected ${EXPECTED[this.state]}` +
-          (this.pendLen > 0 ? ` (${this.needAbs - this.base} more byte(s) needed)` : ''),
+          (!this.pend.empty ? ` (${this.needAbs - this.base} more byte(s) needed)` : ''),
         this.base,
       );
       throw this.failure;
@@ -184,22 +179,23 @@ export class StreamDecoder {
     const n = chunk.length;
     let pos = 0;
     // First finish a unit that began in an earlier chunk.
-    while (this.pendLen > 0 && pos < n) {
-      const want = this.needAbs - this.pendBase;
-      const take = this.greedy ? n - pos : Math.min(Math.max(want - this.pendLen, 0), n - pos);
-      this.appendPend(chunk, pos, take);
+    const pend = this.pend;
+    while (!pend.empty && pos < n) {
+      const want = this.needAbs - pend.base;
+      const take = this.greedy ? n - pos : Math.min(Math.max(want - pend.length, 0), n - pos);
+      pend.append(chunk, pos, take);
       pos += take;
-      if (this.pendLen < want) break;
-      const r = new ByteReader(this.pend, 0, this.pendLen, this.pendBase);
+      if (pend.length < want) break;
+      const r = new ByteReader(pend.bytes, 0, pend.length, pend.base);
       this.run(r);
       this.dropPend(r.pos);
     }
-    if (pos < n && this.pendLen === 0) {
+    if (pos < n && pend.empty) {
       const r = new ByteReader(chunk, pos, n, this.base);
       this.run(r);
       if (r.pos < n) {
-        this.pendBase = this.base + r.pos;
-        this.appendPend(chunk, r.pos, n - r.pos);
+        pend.base = this.base + r.pos;
+        pend.append(chunk, r.pos, n - r.pos);
       }
     }
     this.base += n;
@@ -221,32 +217,8 @@ export class StreamDecoder {
     }
   }
 
-  private appendPend(src: Uint8Array, from: number, count: number): void {
-    if (this.pendLen + count > this.pend.length) {
-      let size = this.pend.length * 2;
-      while (size < this.pendLen + count) size *= 2;
-      const next = new Uint8Array(size);
-      next.set(this.pend.subarray(0, this.pendLen));
-      this.pend = next;
-    }
-    this.pend.set(src.subarray(from, from + count), this.pendLen);
-    this.pendLen += count;
-  }
-
   private dropPend(consumed: number): void {
-    if (consumed >= this.pendLen) {
-      this.pendLen = 0;
-      this.greedy = false;
-      // Kept for the next straddling unit: a device whose sections are ~1 MiB
-      // straddles chunks in nearly every section, and a fresh megabyte each time
-      // fragmented the destination's heap by tens of MiB (issue 4's RSS). Only
-      // an outsized one (a huge vmdesc or device payload) is given back.
-      if (this.pend.length > PEND_KEEP_MAX) this.pend = new Uint8Array(PEND_INITIAL);
-      return;
-    }
-    this.pend.copyWithin(0, consumed, this.pendLen);
-    this.pendLen -= consumed;
-    this.pendBase += consumed;
+    if (this.pend.drop(consumed)) this.greedy = false;
   }
 
   /** Parses one unit for the current state. */

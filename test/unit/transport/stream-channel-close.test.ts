@@ -12,15 +12,20 @@ function stuckWriter(): Writable {
   return new Writable({ highWaterMark: 16, write: () => undefined });
 }
 
-test('a silently closed writer rejects waitDrain with Broken pipe', async () => {
-  const w = stuckWriter();
-  const ch = new StreamChannel({
+/** The exec channel's writer side, as exec.ts builds it. */
+function execChannel(w: Writable): StreamChannel {
+  return new StreamChannel({
     kind: 'exec',
     writer: w,
     writerErrorText: () => 'Unable to write to command',
     readErrorText: 'Unable to read from command',
     silentCloseIsBrokenPipe: true,
   });
+}
+
+test('a silently closed writer rejects waitDrain with Broken pipe', async () => {
+  const w = stuckWriter();
+  const ch = execChannel(w);
   const errs: string[] = [];
   ch.onError((e) => errs.push(e.message));
   assert.equal(ch.write([new Uint8Array(64)]), false);
@@ -34,15 +39,9 @@ test('a silently closed writer rejects waitDrain with Broken pipe', async () => 
   assert.equal(ch.write([new Uint8Array(1)]), false);
 });
 
-test('without the option a finished writer closing is not an error', async () => {
+test('a finished writer closing is not an error', async () => {
   const w = new Writable({ write: (_c, _e, cb) => cb() });
-  const ch = new StreamChannel({
-    kind: 'exec',
-    writer: w,
-    writerErrorText: () => 'Unable to write to command',
-    readErrorText: 'Unable to read from command',
-    silentCloseIsBrokenPipe: true,
-  });
+  const ch = execChannel(w);
   const errs: string[] = [];
   ch.onError((e) => errs.push(e.message));
   ch.write([new Uint8Array(8)]);
