@@ -46,6 +46,8 @@ export interface RunConfig {
   listMachines: boolean;
   /** `-device help`: parsing continued (as in QEMU); the caller lists its device table. */
   listDevices: boolean;
+  /** What QEMU would print as "warning: ..." while parsing; the VM still starts. */
+  warnings: string[];
 }
 
 export const DEFAULT_RAM_SIZE = 256 * 2 ** 20;
@@ -113,7 +115,13 @@ function parseSmp(st: State, arg: string, loc: string): void {
     // int64 in QEMU; beyond 2^53 it could not be a CPU count here anyway.
     if (!Number.isSafeInteger(n)) smpError(`Parameter 'smp.${key}' expects integer`);
     if (n === 0) {
-      usage(loc, 'Invalid CPU topology: CPU topology parameters must be greater than zero');
+      // QEMU 6.2-8.2 take a zero as "omitted" (then cpus = 1) with this warning;
+      // 9.0 made it an error. livemig follows 8.1.
+      const w =
+        'Deprecated CPU topology (considered invalid): CPU topology parameters must be greater than zero';
+      if (!st.config.warnings.includes(w)) st.config.warnings.push(w);
+      st.config.smp = 1;
+      continue;
     }
     st.config.smp = n;
   }
@@ -240,6 +248,7 @@ export function defaultRunConfig(): RunConfig {
     version: false,
     listMachines: false,
     listDevices: false,
+    warnings: [],
   };
 }
 

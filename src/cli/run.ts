@@ -18,6 +18,7 @@ export async function runMain(argv: string[]): Promise<number> {
     if (e instanceof LivemigError) return fail(e.message);
     throw e;
   }
+  for (const w of cfg.warnings) process.stderr.write(`livemig run: warning: ${w}\n`);
   if (cfg.help) {
     process.stdout.write(RUN_HELP);
     return 0;

@@ -307,7 +307,7 @@ export class IncomingMigration {
       this.status.transition('completed');
       if (this.#rpOpen) this.#sendRp({ type: 'shut', status: 0 });
       await this.#channel?.shutdown().catch(() => undefined);
-      this.#channel?.destroy();
+      this.#dropChannel();
       this.#deps.onFinished('completed');
     } catch (e) {
       this.#fail(e);
@@ -330,7 +330,7 @@ export class IncomingMigration {
     this.#listener?.close();
     for (const en of this.#deps.entries) en.live?.loadCleanup?.();
     this.status.tryTransition('failed');
-    this.#channel?.destroy();
+    this.#dropChannel();
     this.#deps.onFinished('failed', err);
   }
 
@@ -339,7 +339,17 @@ export class IncomingMigration {
     this.#finished = true;
     this.#abort.abort();
     this.#listener?.close();
+    this.#dropChannel();
+  }
+
+  /**
+   * Closes the connection and lets go of it: the manager keeps this object
+   * for query-migrate, and the channel would otherwise pin its read buffer
+   * and the decoder's straddle buffer (~2 MiB) for the life of the process.
+   */
+  #dropChannel(): void {
     this.#channel?.destroy();
+    this.#channel = undefined;
   }
 
   info(): Record<string, unknown> {

@@ -369,7 +369,11 @@ export class OutgoingMigration {
   }
 
   #cleanup(): void {
+    // Dropped as well as closed: the manager keeps this object for
+    // query-migrate, and the channel holds its write staging buffers.
     this.#channel?.destroy();
+    this.#channel = undefined;
+    this.#returnPath = undefined;
     for (const e of this.#deps.entries) e.live?.saveCleanup?.();
   }
 

@@ -132,6 +132,24 @@ test('quit: SHUTDOWN comes before the reply, the process exits 0 and removes its
   removeDir(vm.dir);
 });
 
+test('-smp 0 warns as QEMU 8.1 does and the VM runs', async () => {
+  const vm = await startLivemig(['-m', '64M', '-smp', '0']);
+  const q = await QmpClient.connect(vm.qmpPath);
+  try {
+    assert.equal((await q.execute('query-status')).status, 'running');
+    assert.equal(
+      vm.stderr(),
+      'livemig run: warning: Deprecated CPU topology (considered invalid): ' +
+        'CPU topology parameters must be greater than zero\n',
+    );
+  } finally {
+    await q.close();
+    vm.child.kill('SIGTERM');
+    await vm.exited;
+    removeDir(vm.dir);
+  }
+});
+
 test('SIGTERM shuts down like QEMU: exit 0', async () => {
   const vm = await startLivemig(['-m', '64M']);
   vm.child.kill('SIGTERM');

@@ -39,6 +39,7 @@ test('defaults', () => {
     version: false,
     listMachines: false,
     listDevices: false,
+    warnings: [],
   });
   assert.equal(DEFAULT_RAM_SIZE, 256 * MiB);
 });
@@ -168,10 +169,20 @@ test('-smp', () => {
   assert.equal(parseRunArgs(['-smp', '4']).smp, 4);
   assert.equal(parseRunArgs(['-smp', 'cpus=2']).smp, 2);
   assert.equal(parseRunArgs(['-M', 'none', '-smp', '1']).smp, 1);
-  rejects(
+  // QEMU 8.1 (as 7.2 here) warns about a zero and takes it as omitted: 1 CPU.
+  const zeroWarning =
+    'Deprecated CPU topology (considered invalid): CPU topology parameters must be greater than zero';
+  for (const argv of [
     ['-smp', '0'],
-    '-smp 0: Invalid CPU topology: CPU topology parameters must be greater than zero',
-  );
+    ['-smp', 'cpus=0'],
+    ['-smp', '4', '-smp', '0'],
+  ]) {
+    const cfg = parseRunArgs(argv);
+    assert.equal(cfg.smp, 1, argv.join(' '));
+    assert.deepEqual(cfg.warnings, [zeroWarning], argv.join(' '));
+  }
+  assert.deepEqual(parseRunArgs(['-M', 'none', '-smp', '0', '-smp', '0']).warnings, [zeroWarning]);
+  assert.deepEqual(parseRunArgs(['-smp', '2']).warnings, []);
   // Errors QEMU 7.2 reports when it builds the machine: smp.KEY names, no option location.
   for (const v of ['two', '1.5', '99999999999999999999']) {
     rejects(['-smp', v], "Parameter 'smp.cpus' expects integer");
