@@ -27,7 +27,8 @@ export async function nodeFloorMiB(): Promise<{ rss: number; file: number }> {
       });
     });
     const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-    const kb = (key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]);
+    const kb = (key: string): number =>
+      Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]);
     return { rss: kb('VmRSS') / 1024, file: kb('RssFile') / 1024 };
   } finally {
     child.kill('SIGKILL');
