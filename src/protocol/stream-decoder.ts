@@ -21,27 +21,23 @@ import { ByteReader, NeedMoreData } from './bytes.js';
 import { readCommand } from './commands.js';
 import { readConfiguration } from './configuration.js';
 import { SectionType, TARGET_PAGE_SIZE } from './constants.js';
-import { findFooter } from './footer-scan.js';
 import { readVmdescRecord } from './sections.js';
 import { readFileHeader } from './header.js';
 import { DEFAULT_LIMITS, type DecodeLimits } from './limits.js';
 import { RamDecoder, RamNext } from './ram-decoder.js';
 import type { SectionInfo, StreamRecord } from './records.js';
 import type { SectionKind } from './sections.js';
+import {
+  decodePayload,
+  defaultResolver,
+  type OpenSection,
+  readSectionFooter,
+  scanOpaquePayload,
+  type SectionResolver,
+} from './section-payload.js';
 import { StraddleBuffer } from './straddle-buffer.js';
 
-/** How the payload of a section is read. */
-export type SectionFormat =
-  | { kind: 'ram' }
-  /** Reads the whole payload from `r` (throwing NeedMoreData if short) and returns its value. */
-  | { kind: 'decode'; decode: (r: ByteReader, section: SectionInfo, type: SectionKind) => unknown }
-  /** Unknown layout: delimit the payload by its footer and yield it as bytes. */
-  | { kind: 'opaque' };
-
-export type SectionResolver = (
-  section: SectionInfo,
-  type: 'start' | 'full',
-) => SectionFormat | undefined;
+export { defaultResolver, type SectionFormat, type SectionResolver } from './section-payload.js';
 
 export interface StreamDecoderOptions {
   /** Receives every record. Byte views in it are valid only during the call. */
@@ -55,10 +51,6 @@ export interface StreamDecoderOptions {
   pageSize?: number;
   limits?: Partial<DecodeLimits>;
 }
-
-/** RAM is built in; anything else is delimited by its footer. */
-export const defaultResolver: SectionResolver = (s) =>
-  s.idstr === 'ram' ? { kind: 'ram' } : { kind: 'opaque' };
 
 const St = {
   Header: 0,
@@ -86,11 +78,6 @@ const EXPECTED: Record<St, string> = {
   [St.AfterEof]: 'the vmdesc record',
   [St.Done]: 'nothing',
 };
-
-interface OpenSection {
-  info: SectionInfo;
-  format: SectionFormat;
-}
 
 const MAX_SECTIONS = 65536;
 
@@ -394,80 +381,30 @@ export class StreamDecoder {
   private payload(r: ByteReader): void {
     const open = this.cur!;
     const offset = r.offset;
-    const format = open.format as Extract<SectionFormat, { kind: 'decode' }>;
-    const limited = new ByteReader(
-      r.buf,
-      r.pos,
-      Math.min(r.end, r.pos + this.limits.maxDeviceSection),
-      r.base,
-    );
-    let value: unknown;
-    try {
-      value = format.decode(limited, open.info, this.curType);
-    } catch (e) {
-      if (e instanceof NeedMoreData && limited.end < r.end) {
-        throw new ProtocolError(
-          ErrorCode.PROTOCOL_LIMIT,
-          `Section '${open.info.idstr}' is larger than the limit of ${this.limits.maxDeviceSection} bytes`,
-          offset,
-        );
-      }
-      throw e;
-    }
-    r.pos = limited.pos;
+    const value = decodePayload(r, open, this.curType, this.limits.maxDeviceSection);
     this.emit({ kind: 'device-state', offset, section: open.info, value });
     this.endPayload();
   }
 
-  /** Finds `0x7e <section id>` followed by a plausible record type. */
+  /** An unknown device's payload: everything up to its footer, however many chunks that takes. */
   private opaque(r: ByteReader): void {
     const open = this.cur!;
-    const id = open.info.sectionId;
-    const buf = r.buf;
-    const start = r.pos;
-    const from = Math.max(start, this.scanFrom - r.base);
-    const at = findFooter(buf, from, r.end, id);
-    if (at >= 0) {
-      const offset = r.offset;
-      const data = buf.subarray(start, at);
-      r.pos = at;
-      this.emit({ kind: 'device-bytes', offset, section: open.info, data });
+    const offset = r.offset;
+    const found = scanOpaquePayload(r, open, this.scanFrom, this.limits.maxDeviceSection);
+    if ('data' in found) {
+      this.emit({ kind: 'device-bytes', offset, section: open.info, data: found.data });
       this.state = St.Footer;
       return;
     }
-    if (r.end - start > this.limits.maxDeviceSection) {
-      throw new ProtocolError(
-        ErrorCode.PROTOCOL_LIMIT,
-        `No footer found for section '${open.info.idstr}' within ${this.limits.maxDeviceSection} bytes`,
-        r.offset,
-      );
-    }
-    this.scanFrom = r.base + Math.max(start, r.end - 5);
+    this.scanFrom = found.resumeAt;
     this.greedy = true;
     throw new NeedMoreData('a section footer', r.offset, r.base + r.end + 1);
   }
 
   private footer(r: ByteReader): void {
-    const open = this.cur!;
     const offset = r.offset;
-    const type = r.u8('section footer');
-    if (type !== SectionType.FOOTER) {
-      throw new ProtocolError(
-        ErrorCode.PROTOCOL_FOOTER,
-        `Missing section footer for ${open.info.idstr}`,
-        offset,
-      );
-    }
-    const id = r.u32('footer section id');
-    if (id !== open.info.sectionId) {
-      throw new ProtocolError(
-        ErrorCode.PROTOCOL_FOOTER,
-        `Mismatched section id in footer for ${open.info.idstr} - read 0x${id.toString(16)} ` +
-          `expected 0x${open.info.sectionId.toString(16)}`,
-        offset,
-      );
-    }
-    this.emit({ kind: 'footer', offset, sectionId: id });
+    const sectionId = readSectionFooter(r, this.cur!);
+    this.emit({ kind: 'footer', offset, sectionId });
     this.cur = undefined;
     this.state = St.Top;
   }
