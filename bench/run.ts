@@ -21,6 +21,7 @@ const BENCHES = [
   'migrate-bulk',
   'migrate-ab',
   'migrate-switchover-ack',
+  'initdata-prepare',
 ];
 
 function runOne(name: string): Promise<BenchResult[]> {

@@ -104,3 +104,14 @@ export function strtosz(text: string): StrtoszResult {
 export function strtoszErrorText(error: 'EINVAL' | 'ERANGE'): string {
   return error === 'EINVAL' ? 'Invalid argument' : 'Numerical result out of range';
 }
+
+/**
+ * A size as a JavaScript number, for livemig's own options (--ram 256M,
+ * --param max-bandwidth=1G) and device properties (initdata's size=):
+ * undefined when it is not a size or is beyond 2^53.
+ */
+export function parseSize(s: string): number | undefined {
+  const r = strtosz(s);
+  if ('error' in r || r.value > BigInt(Number.MAX_SAFE_INTEGER)) return undefined;
+  return Number(r.value);
+}

@@ -1,7 +1,7 @@
 /** `livemig demo`: help text and option parsing (bad usage → exit code 2). */
 import { parseArgs } from 'node:util';
 import { UsageError } from './migrate-options.js';
-import { parseSize } from './size.js';
+import { parseSize } from '../qemu-strtosz.js';
 
 export const DEMO_HELP = `Usage: livemig demo [options]
 

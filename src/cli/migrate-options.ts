@@ -1,7 +1,7 @@
 /** `livemig migrate`: help text and option parsing (bad usage → exit code 2). */
 import { parseArgs } from 'node:util';
 import { parseValue } from './qmp-parse.js';
-import { parseSize } from './size.js';
+import { parseSize } from '../qemu-strtosz.js';
 
 export const MIGRATE_HELP = `Usage: livemig migrate --from SRC_QMP --to DST_QMP [options]
 

@@ -1,7 +1,6 @@
 /**
- * Value syntaxes of `livemig run` that follow QEMU: sizes (qemu_strtosz), UUIDs and the machine
- * type table. src/cli/size.ts is not reused because its grammar differs from QEMU's: it accepts
- * `4GB` and fractional byte counts, and has no P/E suffixes; `-m` must accept exactly what QEMU does.
+ * Value syntaxes of `livemig run` that follow QEMU: UUIDs and the machine type table (sizes are
+ * src/qemu-strtosz.ts's, shared with every other QEMU-style size).
  */
 import { usage } from './run-options-qemuopts.js';
 

@@ -2,12 +2,12 @@
 import { closeSync, openSync, writevSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { writeSampleStream } from '../demo/sample-stream.js';
-import { parseSize } from './size.js';
+import { parseSize } from '../qemu-strtosz.js';
 
 export const SAMPLE_HELP = `Usage: livemig sample-stream FILE [--ram SIZE]
 
 Write the migration stream of a small synthetic VM, in QEMU's format, with
-livemig's own encoders (the input "npm start" inspects).
+livemig's own encoders: something to try "livemig inspect" on.
 
 Options:
   --ram SIZE    guest RAM, e.g. 64M (default) or 1G

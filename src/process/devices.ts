@@ -5,7 +5,7 @@
  */
 import { ErrorCode, LivemigError } from '../errors.js';
 import type { SaveStateEntry } from '../migration/savevm/entries.js';
-import { parseSize } from '../cli/size.js';
+import { parseSize } from '../qemu-strtosz.js';
 import { createInitDataEntry, type InitDataDevice } from '../vm/devices/initdata/index.js';
 import { applyLoaderDevice } from '../vm/devices/loader.js';
 import type { Machine } from '../vm/machine.js';
