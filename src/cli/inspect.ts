@@ -5,6 +5,7 @@ import type { StreamReport } from '../inspect/report.js';
 import { ProtocolError } from '../errors.js';
 import { formatReport } from './format-report.js';
 import { toJson } from './json.js';
+import { terminalSafe } from './terminal-safe.js';
 
 export const INSPECT_HELP = `Usage: livemig inspect FILE [options]
 
@@ -65,7 +66,7 @@ export async function inspectMain(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof ProtocolError) {
       const at = e.offset === undefined ? '' : ` at byte ${e.offset}`;
-      process.stderr.write(`livemig inspect: ${file}: error${at}: ${e.message}\n`);
+      process.stderr.write(`livemig inspect: ${file}: error${at}: ${terminalSafe(e.message)}\n`);
       return 1;
     }
     const err = e as NodeJS.ErrnoException;
@@ -78,7 +79,7 @@ export async function inspectMain(argv: string[]): Promise<number> {
   if (args.values.json) {
     process.stdout.write(toJson({ file, ...report }) + '\n');
   } else {
-    process.stdout.write(formatReport(file, report));
+    process.stdout.write(terminalSafe(formatReport(file, report)));
   }
   return 0;
 }

@@ -4,9 +4,10 @@ import { DEVICE_TYPES, startVmProcess } from '../process/vm-process.js';
 import { livemigVersion } from '../version.js';
 import { formatDeviceHelp, formatMachineHelp, formatRunVersion, RUN_HELP } from './run-help.js';
 import { parseRunArgs, type RunConfig } from './run-options.js';
+import { terminalSafe } from './terminal-safe.js';
 
 const fail = (message: string): number => {
-  process.stderr.write(`livemig run: ${message}\n`);
+  process.stderr.write(`livemig run: ${terminalSafe(message)}\n`);
   return 1;
 };
 
@@ -37,7 +38,9 @@ export async function runMain(argv: string[]): Promise<number> {
   }
   let vmProcess;
   try {
-    vmProcess = await startVmProcess(cfg, (w) => process.stderr.write(`livemig run: ${w}\n`));
+    vmProcess = await startVmProcess(cfg, (w) =>
+      process.stderr.write(`livemig run: ${terminalSafe(w)}\n`),
+    );
   } catch (e) {
     if (e instanceof LivemigError) return fail(e.message);
     throw e;

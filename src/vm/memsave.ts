@@ -22,9 +22,25 @@ const STRERROR: Readonly<Record<string, string>> = {
   EEXIST: 'File exists',
 };
 
+/**
+ * The path QEMU opens: its JSON parser stores U+0000 as modified UTF-8
+ * (0xC0 0x80), so a "\u0000" in a QMP filename names a file rather than
+ * ending the C string early.
+ */
+function qemuPath(filename: string): string | Buffer {
+  if (!filename.includes('\0')) return filename;
+  const utf8 = Buffer.from(filename, 'utf8');
+  const out: number[] = [];
+  for (const b of utf8) {
+    if (b === 0) out.push(0xc0, 0x80);
+    else out.push(b);
+  }
+  return Buffer.from(out);
+}
+
 async function openForSave(filename: string): Promise<FileHandle> {
   try {
-    return await open(filename, 'w');
+    return await open(qemuPath(filename), 'w');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? '';
     // error_setg_file_open: "Could not open '%s': %s" with strerror(errno).
@@ -45,10 +61,20 @@ function invalidRange(addr: number, size: number): LivemigError {
   );
 }
 
-/** Writes guest bytes [addr, addr+len) (all inside RAM) to `fh`, zeros for [ramEnd, …) if asked. */
-async function copyOut(fh: FileHandle, ram: RamBlock, addr: number, len: number): Promise<void> {
+/**
+ * Writes guest bytes [addr, addr+len) to `fh`, zeros beyond the end of RAM.
+ * Stops between chunks once `signal` is aborted (the process is quitting).
+ */
+async function copyOut(
+  fh: FileHandle,
+  ram: RamBlock,
+  addr: number,
+  len: number,
+  signal?: AbortSignal,
+): Promise<void> {
   const buf = new Uint8Array(Math.min(COPY_CHUNK, Math.max(len, 1)));
   for (let done = 0; done < len;) {
+    if (signal?.aborted) throw ioError(signal.reason);
     const n = Math.min(buf.length, len - done);
     const a = addr + done;
     const inRam = Math.max(0, Math.min(n, ram.usedLength - a));
@@ -78,11 +104,12 @@ export async function pmemsave(
   addr: number,
   size: number,
   filename: string,
+  signal?: AbortSignal,
 ): Promise<void> {
   checkArgs(addr, size);
   const fh = await openForSave(filename);
   try {
-    await copyOut(fh, ram, addr, size);
+    await copyOut(fh, ram, addr, size, signal);
   } finally {
     await fh.close();
   }
@@ -100,6 +127,7 @@ export async function memsave(
   size: number,
   filename: string,
   cpuIndex = 0,
+  signal?: AbortSignal,
 ): Promise<void> {
   if (!Number.isInteger(cpuIndex) || cpuIndex < 0 || cpuIndex >= cpuCount) {
     throw new LivemigError(
@@ -112,11 +140,11 @@ export async function memsave(
   try {
     const end = addr + size;
     if (end <= ram.usedLength) {
-      await copyOut(fh, ram, addr, size);
+      await copyOut(fh, ram, addr, size, signal);
       return;
     }
     const good = Math.max(0, Math.floor((ram.usedLength - addr) / QEMU_CHUNK) * QEMU_CHUNK);
-    await copyOut(fh, ram, addr, good);
+    await copyOut(fh, ram, addr, good, signal);
     throw invalidRange(addr, size);
   } finally {
     await fh.close();

@@ -94,7 +94,7 @@ export class NoneMachine extends RunControlledMachine implements Machine {
 
   /** memsave does: with no CPU QEMU answers "Parameter 'cpu-index' expects a CPU number". */
   memsave(addr: number, size: number, filename: string, cpuIndex = 0): Promise<void> {
-    return memsave(this.ram[0]!, this.cpuCount, addr, size, filename, cpuIndex);
+    return memsave(this.ram[0]!, this.cpuCount, addr, size, filename, cpuIndex, this.dumps.signal);
   }
 
   /** Only "timer" (instance 0); globalstate is the migration engine's. */

@@ -15,6 +15,12 @@ export abstract class RunControlledMachine {
   readonly runstate: RunStateMachine;
   /** For machine-specific sequences that must not interleave with a stop or cont. */
   protected readonly control: RunControl;
+  /**
+   * Aborts memory dumps still being written at quit. QEMU's pmemsave blocks its
+   * monitor; livemig's is asynchronous, and one of 2^53 bytes must not keep a
+   * quit process alive, writing, after its QMP socket is gone.
+   */
+  protected readonly dumps = new AbortController();
 
   protected constructor(ram: RamBlock, runstate: RunStateMachine, autostart: boolean) {
     this.ram = [ram];
@@ -24,7 +30,10 @@ export abstract class RunControlledMachine {
       {
         resumeGuest: () => this.resumeGuest(),
         pauseGuest: () => this.pauseGuest(),
-        teardown: () => this.teardown(),
+        teardown: () => {
+          this.dumps.abort();
+          return this.teardown();
+        },
       },
       autostart,
     );
@@ -74,6 +83,6 @@ export abstract class RunControlledMachine {
 
   /** pmemsave needs no CPU: QEMU reads the system address space directly. */
   pmemsave(addr: number, size: number, filename: string): Promise<void> {
-    return pmemsave(this.ram[0]!, addr, size, filename);
+    return pmemsave(this.ram[0]!, addr, size, filename, this.dumps.signal);
   }
 }

@@ -85,7 +85,7 @@ export class TestVm extends RunControlledMachine implements Machine {
   }
 
   memsave(addr: number, size: number, filename: string, cpuIndex = 0): Promise<void> {
-    return memsave(this.ram[0]!, this.vcpus.smp, addr, size, filename, cpuIndex);
+    return memsave(this.ram[0]!, this.vcpus.smp, addr, size, filename, cpuIndex, this.dumps.signal);
   }
 
   /** vCPU i's workload position; only while stopped. */

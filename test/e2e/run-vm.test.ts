@@ -132,6 +132,26 @@ test('quit: SHUTDOWN comes before the reply, the process exits 0 and removes its
   removeDir(vm.dir);
 });
 
+test(
+  'quit while a pmemsave of 2^53-1 bytes is still writing: the process exits',
+  { timeout: 60_000 },
+  async () => {
+    const vm = await startLivemig(['-m', '16M']);
+    const q = await QmpClient.connect(vm.qmpPath);
+    // Never answered: it would write for hours. The reply is not awaited.
+    const dump = q
+      .execute('pmemsave', { val: 0, size: Number.MAX_SAFE_INTEGER, filename: '/dev/null' })
+      .catch((e: unknown) => e);
+    const other = await QmpClient.connect(vm.qmpPath);
+    assert.equal((await other.execute('query-status')).status, 'running');
+    await other.execute('quit');
+    assert.equal(await vm.exited, 0);
+    await dump;
+    await Promise.allSettled([q.close(), other.close()]);
+    removeDir(vm.dir);
+  },
+);
+
 test('-smp 0 warns as QEMU 8.1 does and the VM runs', async () => {
   const vm = await startLivemig(['-m', '64M', '-smp', '0']);
   const q = await QmpClient.connect(vm.qmpPath);

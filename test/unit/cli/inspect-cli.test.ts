@@ -120,3 +120,26 @@ test('usage errors exit 2; --help and --version exit 0', () => {
   assert.equal(livemig('--help').code, 0);
   assert.match(livemig('--version').stdout, /^livemig \d+\.\d+\.\d+\n$/);
 });
+
+test('text from the stream is printed with its control characters escaped', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'livemig-esc-'));
+  try {
+    const bytes = readFileSync(fixture('qemu-7.2-none-64M.mig'));
+    // The configuration's machine name, "none" (4 bytes), becomes ESC [ 3 1.
+    const at = bytes.indexOf(Buffer.from('\x07\x00\x00\x00\x04none', 'latin1'));
+    assert.ok(at > 0);
+    Buffer.from('\x1b[31', 'latin1').copy(bytes, at + 5);
+    const file = path.join(dir, 'esc.mig');
+    writeFileSync(file, bytes);
+    const r = livemig('inspect', file);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /configuration: machine '\\x1b\[31'/);
+    assert.ok(!r.stdout.includes('\x1b'), 'no raw ESC on stdout');
+    const j = JSON.parse(livemig('inspect', '--json', file).stdout) as {
+      configuration: { machine: string };
+    };
+    assert.equal(j.configuration.machine, '\x1b[31', 'JSON keeps the real value');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

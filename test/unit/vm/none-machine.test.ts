@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -151,6 +151,22 @@ describe('none machine', () => {
         code: ErrorCode.INVALID_PARAMETER,
         message: "Parameter 'cpu-index' expects a CPU number",
       });
+    });
+  });
+
+  it('pmemsave to a name with U+0000 writes the file QEMU writes (0xC0 0x80 in its place)', async () => {
+    await withVm({ startPaused: true, ramSize: 1 * MiB }, async (vm) => {
+      await vm.pmemsave(0, 16, join(dir, 'nul\u0000.bin'));
+      const name = Buffer.concat([
+        Buffer.from('nul'),
+        Buffer.from([0xc0, 0x80]),
+        Buffer.from('.bin'),
+      ]);
+      const files = readdirSync(dir, { encoding: 'buffer' });
+      assert.ok(
+        files.some((f) => f.equals(name)),
+        files.map((f) => f.toString('hex')).join(' '),
+      );
     });
   });
 
