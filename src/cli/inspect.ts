@@ -16,7 +16,8 @@ since the vmdesc that describes them comes last).
 Options:
   --json            print the report as one JSON object
   --dump-ram DIR    write each RAM block's final contents to DIR/<block>.bin,
-                    plus DIR/index.json
+                    plus DIR/index.json (if the stream is malformed: its
+                    contents up to the error, and exit status 1)
   --no-devices      do not decode device sections through the vmdesc
   -h, --help        show this help
 `;

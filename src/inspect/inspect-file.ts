@@ -89,7 +89,12 @@ export class InspectSession {
   }
 
   push(chunk: Uint8Array): void {
-    this.decoder.push(chunk);
+    try {
+      this.decoder.push(chunk);
+    } catch (e) {
+      this.dumper?.close();
+      throw e;
+    }
   }
 
   end(): StreamReport {

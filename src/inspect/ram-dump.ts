@@ -33,6 +33,7 @@ export class RamDumper {
   private batchLen = 0;
   private batchFd = -1;
   private batchPos = 0;
+  private closed = false;
   private readonly zero: Uint8Array;
   private readonly scratch: Uint8Array;
 
@@ -49,8 +50,17 @@ export class RamDumper {
     let file = ramBlockFileName(idstr);
     const taken = new Set([...this.blocks.values()].map((b) => b.file));
     for (let i = 2; taken.has(file); i++) file = ramBlockFileName(`${idstr}-${i}`);
-    const fd = fs.openSync(path.join(this.dir, file), 'w+');
-    fs.ftruncateSync(fd, usedLength);
+    const where = path.join(this.dir, file);
+    const fd = fs.openSync(where, 'w+');
+    try {
+      fs.ftruncateSync(fd, usedLength);
+    } catch (e) {
+      // A block longer than the file system allows (the length is the stream's word).
+      fs.closeSync(fd);
+      fs.rmSync(where, { force: true });
+      (e as Error).message = `${where}: ${(e as Error).message}`;
+      throw e;
+    }
     const pages = Math.ceil(usedLength / this.pageSize);
     this.blocks.set(idstr, {
       idstr,
@@ -109,8 +119,13 @@ export class RamDumper {
     }
   }
 
-  /** Flushes, closes the files and writes index.json. */
+  /**
+   * Flushes, closes the files and writes index.json. Also called when the
+   * stream turns out malformed: the dump then holds what came before the error.
+   */
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     this.flush();
     const index = [];
     for (const b of this.blocks.values()) {

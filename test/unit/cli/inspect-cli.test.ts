@@ -143,3 +143,27 @@ test('text from the stream is printed with its control characters escaped', () =
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('--dump-ram on a stream that turns out corrupt keeps what came before the error, with its index', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'livemig-dump-bad-'));
+  try {
+    const bytes = readFileSync(fixture('qemu-7.2-none-loader.mig'));
+    // The FULL section of 'timer' comes after all RAM: its type byte becomes 0x55.
+    const name = bytes.indexOf(Buffer.from('\x05timer', 'latin1'));
+    assert.ok(name > 0);
+    bytes[name - 5] = 0x55;
+    const file = path.join(dir, 'bad.mig');
+    writeFileSync(file, bytes);
+    const out = path.join(dir, 'ram');
+    const r = livemig('inspect', file, '--dump-ram', out);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /Unknown savevm section type 85/);
+    const index = JSON.parse(readFileSync(path.join(out, 'index.json'), 'utf8')) as unknown;
+    assert.deepEqual(index, [{ idstr: 'ram', file: 'ram.bin', usedLength: 64 << 20 }]);
+    const blob = readFileSync(fixture('loader-blob.bin'));
+    const ram = readFileSync(path.join(out, 'ram.bin'));
+    assert.deepEqual(ram.subarray(0x100000, 0x100000 + blob.length), blob);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
