@@ -1,8 +1,8 @@
 /** `livemig inspect FILE`: analyse a QEMU-format migration stream. */
-import { parseArgs } from 'node:util';
 import { inspectFile, InspectSession } from '../inspect/inspect-file.js';
 import type { StreamReport } from '../inspect/report.js';
 import { ProtocolError } from '../errors.js';
+import { parseCommandLine, usageError } from './command-line.js';
 import { formatReport } from './format-report.js';
 import { toJson } from './json.js';
 import { terminalSafe } from './terminal-safe.js';
@@ -29,29 +29,19 @@ async function inspectStdin(dumpRam: string | undefined): Promise<StreamReport> 
 }
 
 export async function inspectMain(argv: string[]): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        json: { type: 'boolean' },
-        'dump-ram': { type: 'string' },
-        'no-devices': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    process.stderr.write(`livemig inspect: ${(e as Error).message}\n`);
-    return 2;
-  }
-  if (args.values.help) {
-    process.stdout.write(INSPECT_HELP);
-    return 0;
-  }
+  const args = parseCommandLine(
+    'inspect',
+    argv,
+    {
+      json: { type: 'boolean' },
+      'dump-ram': { type: 'string' },
+      'no-devices': { type: 'boolean' },
+    },
+    INSPECT_HELP,
+  );
+  if (typeof args === 'number') return args;
   if (args.positionals.length !== 1) {
-    process.stderr.write('livemig inspect: expected exactly one FILE (see --help)\n');
-    return 2;
+    return usageError('inspect', 'expected exactly one FILE (see --help)');
   }
   const file = args.positionals[0]!;
   const dumpRam = args.values['dump-ram'];

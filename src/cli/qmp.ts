@@ -1,5 +1,5 @@
 /** `livemig qmp SOCKET [COMMAND [ARGS]]`: a QMP shell, or one command for scripts. */
-import { parseArgs } from 'node:util';
+import { parseCommandLine } from './command-line.js';
 import { QmpClient } from '../qmp/client/client.js';
 import { QmpError } from '../qmp/client/errors.js';
 import { CommandSyntaxError, formatJson, parseKeyValues, parseRawRequest } from './qmp-parse.js';
@@ -45,23 +45,8 @@ function commandArgs(words: string[]): Record<string, unknown> | undefined {
 }
 
 export async function qmpMain(argv: string[]): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        timeout: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    return fail(`${(e as Error).message} (see --help)`, 2);
-  }
-  if (args.values.help) {
-    process.stdout.write(QMP_HELP);
-    return 0;
-  }
+  const args = parseCommandLine('qmp', argv, { timeout: { type: 'string' } }, QMP_HELP);
+  if (typeof args === 'number') return args;
   const [socket, command, ...rest] = args.positionals;
   if (socket === undefined) return fail('expected a SOCKET (see --help)', 2);
   const timeout = args.values.timeout === undefined ? 10_000 : Number(args.values.timeout);

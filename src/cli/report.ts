@@ -1,10 +1,10 @@
 /** `livemig report RUN.json ...`: render saved run records as one HTML page. */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { renderReport } from '../report/render.js';
 import type { RunRecord } from '../report/run-record.js';
 import { parseRunRecords, RunRecordError } from '../report/validate.js';
+import { parseCommandLine, usageError } from './command-line.js';
 
 export const REPORT_HELP = `Usage: livemig report RUN.json [RUN2.json ...] [options]
 
@@ -50,28 +50,15 @@ function readRuns(file: string): RunRecord[] {
 }
 
 export async function reportMain(argv: string[]): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        output: { type: 'string', short: 'o' },
-        title: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    process.stderr.write(`livemig report: ${(e as Error).message}\n`);
-    return 2;
-  }
-  if (args.values.help) {
-    process.stdout.write(REPORT_HELP);
-    return 0;
-  }
+  const args = parseCommandLine(
+    'report',
+    argv,
+    { output: { type: 'string', short: 'o' }, title: { type: 'string' } },
+    REPORT_HELP,
+  );
+  if (typeof args === 'number') return args;
   if (args.positionals.length === 0) {
-    process.stderr.write('livemig report: expected at least one RUN.json (see --help)\n');
-    return 2;
+    return usageError('report', 'expected at least one RUN.json (see --help)');
   }
   const output = resolve(args.values.output ?? DEFAULT_REPORT_FILE);
   const runs: RunRecord[] = [];

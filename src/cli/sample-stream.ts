@@ -1,6 +1,6 @@
 /** `livemig sample-stream FILE`: write a QEMU-format stream of a synthetic VM. */
 import { closeSync, openSync, writevSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { parseCommandLine, usageError } from './command-line.js';
 import { writeSampleStream } from '../demo/sample-stream.js';
 import { parseSize } from '../qemu-strtosz.js';
 
@@ -15,30 +15,15 @@ Options:
 `;
 
 export function sampleStreamMain(argv: string[]): number {
-  let args;
-  try {
-    args = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: { ram: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    });
-  } catch (e) {
-    process.stderr.write(`livemig sample-stream: ${(e as Error).message}\n`);
-    return 2;
-  }
-  if (args.values.help) {
-    process.stdout.write(SAMPLE_HELP);
-    return 0;
-  }
+  const args = parseCommandLine('sample-stream', argv, { ram: { type: 'string' } }, SAMPLE_HELP);
+  if (typeof args === 'number') return args;
   const file = args.positionals[0];
   if (args.positionals.length !== 1 || file === undefined) {
-    process.stderr.write('livemig sample-stream: expected exactly one FILE (see --help)\n');
-    return 2;
+    return usageError('sample-stream', 'expected exactly one FILE (see --help)');
   }
   const ramSize = args.values.ram === undefined ? 64 << 20 : parseSize(args.values.ram);
   if (ramSize === undefined || ramSize < 2 << 20 || ramSize % 4096 !== 0) {
-    process.stderr.write(`livemig sample-stream: bad --ram '${args.values.ram}' (at least 2M)\n`);
-    return 2;
+    return usageError('sample-stream', `bad --ram '${args.values.ram}' (at least 2M)`);
   }
   const { chunks } = writeSampleStream({ ramSize });
   const fd = openSync(file, 'w');

@@ -167,3 +167,15 @@ test('--dump-ram on a stream that turns out corrupt keeps what came before the e
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('usage: -h prints the help (exit 0); an unknown option or a missing FILE exits 2 with one line', () => {
+  const help = livemig('inspect', '-h');
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /^Usage: livemig inspect FILE \[options\]/);
+  const bogus = livemig('inspect', '--bogus', 'x');
+  assert.equal(bogus.code, 2);
+  assert.match(bogus.stderr, /^livemig inspect: Unknown option '--bogus'.*\(see --help\)\n$/);
+  const none = livemig('inspect');
+  assert.equal(none.code, 2);
+  assert.equal(none.stderr, 'livemig inspect: expected exactly one FILE (see --help)\n');
+});
