@@ -2,6 +2,7 @@
  * Value syntaxes of `livemig run` that follow QEMU: UUIDs and the machine type table (sizes are
  * src/qemu-strtosz.ts's, shared with every other QEMU-style size).
  */
+import { MAX_VCPUS } from '../vm/vcpu/layout.js';
 import { usage } from './run-options-qemuopts.js';
 
 export const WORKLOADS = ['ab', 'random', 'fill', 'idle'] as const;
@@ -22,7 +23,7 @@ export const MACHINE_TYPES = [
     name: 'testvm',
     description: 'livemig test VM: RAM dirtied by a synthetic workload',
     properties: ['workload', 'dirty-rate'],
-    maxCpus: 255,
+    maxCpus: MAX_VCPUS,
   },
   {
     // QEMU's null machine: RAM only, no CPU runs; QEMU limits it to one vCPU.

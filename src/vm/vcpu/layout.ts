@@ -11,6 +11,13 @@
  *   after every batch and authoritative while the vCPU is parked.
  */
 
+/**
+ * The most vCPUs a testvm has: each is a worker thread with its own V8 isolate
+ * (~10 MiB), so this is the machine's max_cpus, and `-smp` beyond it is
+ * refused with QEMU's "Invalid SMP CPUs" text.
+ */
+export const MAX_VCPUS = 64;
+
 export const Cmd = { RUN: 0, PAUSE: 1, QUIT: 2 } as const;
 export const Ack = { RUNNING: 0, PARKED: 1, EXITED: 2 } as const;
 

@@ -11,6 +11,7 @@ import {
   CTL_CMD,
   CTL_PROGRESS,
   Cmd,
+  MAX_VCPUS,
   STATE_SLOTS,
   Slot,
   ackIndex,
@@ -58,7 +59,7 @@ export class VcpuSet {
   #parked = true;
 
   private constructor(o: VcpuSetOptions) {
-    if (!Number.isInteger(o.smp) || o.smp < 1 || o.smp > 64) {
+    if (!Number.isInteger(o.smp) || o.smp < 1 || o.smp > MAX_VCPUS) {
       throw new LivemigError(ErrorCode.INVALID_PARAMETER, `Invalid number of CPUs: ${o.smp}`);
     }
     this.smp = o.smp;

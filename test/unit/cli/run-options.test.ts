@@ -198,11 +198,9 @@ test('-smp', () => {
     ['-smp', '2', '-M', 'none'],
     "Invalid SMP CPUs 2. The max CPUs supported by machine 'none' is 1",
   );
-  rejects(['-smp', '-1'], "Invalid SMP CPUs -1. The max CPUs supported by machine 'testvm' is 255");
-  rejects(
-    ['-smp', '256'],
-    "Invalid SMP CPUs 256. The max CPUs supported by machine 'testvm' is 255",
-  );
+  rejects(['-smp', '-1'], "Invalid SMP CPUs -1. The max CPUs supported by machine 'testvm' is 64");
+  rejects(['-smp', '65'], "Invalid SMP CPUs 65. The max CPUs supported by machine 'testvm' is 64");
+  assert.equal(parseRunArgs(['-smp', '64']).smp, 64);
 });
 
 test('-name, -uuid, -S', () => {
