@@ -5,7 +5,7 @@ import { ProtocolError } from '../errors.js';
 import { parseCommandLine, usageError } from './command-line.js';
 import { formatReport } from './format-report.js';
 import { toJson } from './json.js';
-import { terminalSafe } from './terminal-safe.js';
+import { terminalSafe, terminalSafeLine } from './terminal-safe.js';
 
 export const INSPECT_HELP = `Usage: livemig inspect FILE [options]
 
@@ -57,7 +57,9 @@ export async function inspectMain(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof ProtocolError) {
       const at = e.offset === undefined ? '' : ` at byte ${e.offset}`;
-      process.stderr.write(`livemig inspect: ${file}: error${at}: ${terminalSafe(e.message)}\n`);
+      process.stderr.write(
+        `livemig inspect: ${file}: error${at}: ${terminalSafeLine(e.message)}\n`,
+      );
       return 1;
     }
     const err = e as NodeJS.ErrnoException;

@@ -59,6 +59,8 @@ interface State {
   machine: Map<string, { value: string; loc: string }>;
   serialSet: boolean;
   deviceIds: Set<string>;
+  /** The last -smp cpus value was 0 (QEMU merges -smp options and looks at the result). */
+  smpZero: boolean;
 }
 
 type Handler = (st: State, arg: string, loc: string) => 'stop' | void;
@@ -114,16 +116,10 @@ function parseSmp(st: State, arg: string, loc: string): void {
     const n = /^[+-]?\d+$/.test(value) ? Number(value) : NaN;
     // int64 in QEMU; beyond 2^53 it could not be a CPU count here anyway.
     if (!Number.isSafeInteger(n)) smpError(`Parameter 'smp.${key}' expects integer`);
-    if (n === 0) {
-      // QEMU 6.2-8.2 take a zero as "omitted" (then cpus = 1) with this warning;
-      // 9.0 made it an error. livemig follows 8.1.
-      const w =
-        'Deprecated CPU topology (considered invalid): CPU topology parameters must be greater than zero';
-      if (!st.config.warnings.includes(w)) st.config.warnings.push(w);
-      st.config.smp = 1;
-      continue;
-    }
-    st.config.smp = n;
+    // QEMU 6.2-8.2 take a zero as "omitted" (then cpus = 1) and warn when they
+    // build the machine; 9.0 made it an error. livemig follows 8.1.
+    st.smpZero = n === 0;
+    st.config.smp = n === 0 ? 1 : n;
   }
 }
 
@@ -170,6 +166,11 @@ function finishMachine(st: State): void {
     }
   }
   st.config.machine = machine;
+  if (st.smpZero) {
+    st.config.warnings.push(
+      'Deprecated CPU topology (considered invalid): CPU topology parameters must be greater than zero',
+    );
+  }
   if (st.config.smp < 0 || st.config.smp > info.maxCpus) {
     smpError(
       `Invalid SMP CPUs ${st.config.smp}. The max CPUs supported by machine '${info.name}' ` +
@@ -258,6 +259,7 @@ export function parseRunArgs(argv: readonly string[]): RunConfig {
     machine: new Map(),
     serialSet: false,
     deviceIds: new Set(),
+    smpZero: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const word = argv[i]!;

@@ -4,10 +4,10 @@ import { DEVICE_TYPES, startVmProcess } from '../process/vm-process.js';
 import { livemigVersion } from '../version.js';
 import { formatDeviceHelp, formatMachineHelp, formatRunVersion, RUN_HELP } from './run-help.js';
 import { parseRunArgs, type RunConfig } from './run-options.js';
-import { terminalSafe } from './terminal-safe.js';
+import { terminalSafeLine } from './terminal-safe.js';
 
 const fail = (message: string): number => {
-  process.stderr.write(`livemig run: ${terminalSafe(message)}\n`);
+  process.stderr.write(`livemig run: ${terminalSafeLine(message)}\n`);
   return 1;
 };
 
@@ -19,7 +19,6 @@ export async function runMain(argv: string[]): Promise<number> {
     if (e instanceof LivemigError) return fail(e.message);
     throw e;
   }
-  for (const w of cfg.warnings) process.stderr.write(`livemig run: warning: ${w}\n`);
   if (cfg.help) {
     process.stdout.write(RUN_HELP);
     return 0;
@@ -36,10 +35,12 @@ export async function runMain(argv: string[]): Promise<number> {
     process.stdout.write(formatDeviceHelp(DEVICE_TYPES));
     return 0;
   }
+  // After help, version and the lists, which QEMU prints before it builds the machine.
+  for (const w of cfg.warnings) process.stderr.write(`livemig run: warning: ${w}\n`);
   let vmProcess;
   try {
     vmProcess = await startVmProcess(cfg, (w) =>
-      process.stderr.write(`livemig run: ${terminalSafe(w)}\n`),
+      process.stderr.write(`livemig run: ${terminalSafeLine(w)}\n`),
     );
   } catch (e) {
     if (e instanceof LivemigError) return fail(e.message);

@@ -92,7 +92,11 @@ export class InspectSession {
     try {
       this.decoder.push(chunk);
     } catch (e) {
-      this.dumper?.close();
+      try {
+        this.dumper?.close();
+      } catch {
+        // The stream's error is the one to report.
+      }
       throw e;
     }
   }

@@ -126,11 +126,15 @@ export class RamDumper {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.flush();
     const index = [];
-    for (const b of this.blocks.values()) {
-      fs.closeSync(b.fd);
-      index.push({ idstr: b.idstr, file: b.file, usedLength: b.usedLength });
+    try {
+      this.flush();
+    } finally {
+      // Even when the last batch cannot be written (ENOSPC, ...), no descriptor stays open.
+      for (const b of this.blocks.values()) {
+        fs.closeSync(b.fd);
+        index.push({ idstr: b.idstr, file: b.file, usedLength: b.usedLength });
+      }
     }
     fs.writeFileSync(path.join(this.dir, 'index.json'), JSON.stringify(index, null, 2) + '\n');
   }

@@ -107,6 +107,8 @@ export async function pmemsave(
   signal?: AbortSignal,
 ): Promise<void> {
   checkArgs(addr, size);
+  // Not even opened (which truncates the file) once the process is quitting.
+  if (signal?.aborted) throw ioError(signal.reason);
   const fh = await openForSave(filename);
   try {
     await copyOut(fh, ram, addr, size, signal);
@@ -136,6 +138,8 @@ export async function memsave(
     );
   }
   checkArgs(addr, size);
+  // Not even opened (which truncates the file) once the process is quitting.
+  if (signal?.aborted) throw ioError(signal.reason);
   const fh = await openForSave(filename);
   try {
     const end = addr + size;

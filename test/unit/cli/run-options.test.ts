@@ -183,6 +183,15 @@ test('-smp', () => {
   }
   assert.deepEqual(parseRunArgs(['-M', 'none', '-smp', '0', '-smp', '0']).warnings, [zeroWarning]);
   assert.deepEqual(parseRunArgs(['-smp', '2']).warnings, []);
+  // Merged as QEMU merges -smp: only the final value counts.
+  for (const argv of [
+    ['-smp', '0', '-smp', '2'],
+    ['-smp', '0,cpus=2'],
+  ]) {
+    const cfg = parseRunArgs(argv);
+    assert.equal(cfg.smp, 2, argv.join(' '));
+    assert.deepEqual(cfg.warnings, [], argv.join(' '));
+  }
   // Errors QEMU 7.2 reports when it builds the machine: smp.KEY names, no option location.
   for (const v of ['two', '1.5', '99999999999999999999']) {
     rejects(['-smp', v], "Parameter 'smp.cpus' expects integer");

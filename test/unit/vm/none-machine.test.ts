@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -167,6 +167,16 @@ describe('none machine', () => {
         files.some((f) => f.equals(name)),
         files.map((f) => f.toString('hex')).join(' '),
       );
+    });
+  });
+
+  it('a pmemsave that arrives after quit fails without touching the file', async () => {
+    await withVm({ startPaused: true, ramSize: 1 * MiB }, async (vm) => {
+      const f = join(dir, 'kept.bin');
+      writeFileSync(f, 'keep me');
+      await vm.quit();
+      await assert.rejects(vm.pmemsave(0, 16, f), { code: ErrorCode.IO });
+      assert.equal(readFileSync(f, 'utf8'), 'keep me');
     });
   });
 
