@@ -1,6 +1,5 @@
 /** `livemig demo`: help text and option parsing (bad usage → exit code 2). */
-import { parseArgs } from 'node:util';
-import { UsageError } from './migrate-options.js';
+import { parseOptions, UsageError } from './command-line.js';
 import { parseSize } from '../qemu-strtosz.js';
 
 export const DEMO_HELP = `Usage: livemig demo [options]
@@ -76,29 +75,20 @@ function integer(name: string, text: string | undefined, fallback: number, min: 
 
 /** The options, or undefined for --help; throws UsageError on bad usage. */
 export function parseDemoArgs(argv: string[]): DemoOptions | undefined {
-  let args;
-  try {
-    args = parseArgs({
-      args: argv,
-      options: {
-        ram: { type: 'string' },
-        workload: { type: 'string' },
-        'dirty-rate': { type: 'string' },
-        initdata: { type: 'string' },
-        'no-switchover-ack': { type: 'boolean' },
-        compare: { type: 'boolean' },
-        'downtime-limit': { type: 'string' },
-        'max-bandwidth': { type: 'string' },
-        report: { type: 'string' },
-        json: { type: 'string' },
-        keep: { type: 'boolean' },
-        interval: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const args = parseOptions(argv, {
+    ram: { type: 'string' },
+    workload: { type: 'string' },
+    'dirty-rate': { type: 'string' },
+    initdata: { type: 'string' },
+    'no-switchover-ack': { type: 'boolean' },
+    compare: { type: 'boolean' },
+    'downtime-limit': { type: 'string' },
+    'max-bandwidth': { type: 'string' },
+    report: { type: 'string' },
+    json: { type: 'string' },
+    keep: { type: 'boolean' },
+    interval: { type: 'string' },
+  });
   const v = args.values;
   if (v.help) return undefined;
   const workload = v.workload ?? 'ab';

@@ -5,7 +5,7 @@ import { demoRun, runLabel } from '../demo/demo-run.js';
 import { renderReport } from '../report/render.js';
 import type { RunRecord } from '../report/run-record.js';
 import { DEMO_HELP, parseDemoArgs, type DemoOptions } from './demo-options.js';
-import { UsageError } from './migrate-options.js';
+import { optionsOrExit } from './command-line.js';
 import type { Output } from './migrate-progress.js';
 
 function fail(message: string, code: number): number {
@@ -62,17 +62,8 @@ async function demo(opts: DemoOptions, out: Output): Promise<number> {
 }
 
 export async function demoMain(argv: string[], out: Output = process.stdout): Promise<number> {
-  let opts: DemoOptions | undefined;
-  try {
-    opts = parseDemoArgs(argv);
-  } catch (e) {
-    if (e instanceof UsageError) return fail(`${e.message} (see --help)`, 2);
-    throw e;
-  }
-  if (opts === undefined) {
-    process.stdout.write(DEMO_HELP);
-    return 0;
-  }
+  const opts = optionsOrExit('demo', () => parseDemoArgs(argv), DEMO_HELP);
+  if (typeof opts === 'number') return opts;
   // Outside a migration (which cancels on Ctrl-C itself) a signal ends the demo;
   // exiting runs the hook that kills the VMs it started.
   const onSignal = (): void => {

@@ -1,5 +1,5 @@
 /** `livemig migrate`: help text and option parsing (bad usage → exit code 2). */
-import { parseArgs } from 'node:util';
+import { parseOptions, UsageError } from './command-line.js';
 import { parseValue } from './qmp-parse.js';
 import { parseSize } from '../qemu-strtosz.js';
 
@@ -69,8 +69,6 @@ export interface MigrateOptions {
   timeoutMs: number;
 }
 
-export class UsageError extends Error {}
-
 function parseCaps(lists: string[]): Map<string, boolean> {
   const caps = new Map<string, boolean>();
   for (const item of lists.flatMap((l) => l.split(','))) {
@@ -111,25 +109,16 @@ function milliseconds(name: string, text: string | undefined, min: number): numb
 
 /** The options, or undefined for --help; throws UsageError on bad usage. */
 export function parseMigrateArgs(argv: string[]): MigrateOptions | undefined {
-  let args;
-  try {
-    args = parseArgs({
-      args: argv,
-      options: {
-        from: { type: 'string' },
-        to: { type: 'string' },
-        uri: { type: 'string' },
-        caps: { type: 'string', multiple: true },
-        param: { type: 'string', multiple: true },
-        wait: { type: 'boolean' },
-        interval: { type: 'string' },
-        timeout: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const args = parseOptions(argv, {
+    from: { type: 'string' },
+    to: { type: 'string' },
+    uri: { type: 'string' },
+    caps: { type: 'string', multiple: true },
+    param: { type: 'string', multiple: true },
+    wait: { type: 'boolean' },
+    interval: { type: 'string' },
+    timeout: { type: 'string' },
+  });
   const v = args.values;
   if (v.help) return undefined;
   if (v.from === undefined || v.to === undefined)

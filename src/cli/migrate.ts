@@ -1,13 +1,9 @@
 /** `livemig migrate --from SRC --to DST [--wait]`: an operator's migration, like virsh migrate. */
 import { QmpClient } from '../qmp/client/client.js';
+import { optionsOrExit } from './command-line.js';
 import type { MigrationInfo } from '../qmp/client/types.js';
 import { FollowControl, followMigration, type FollowResult } from './migrate-follow.js';
-import {
-  MIGRATE_HELP,
-  parseMigrateArgs,
-  UsageError,
-  type MigrateOptions,
-} from './migrate-options.js';
+import { MIGRATE_HELP, parseMigrateArgs, type MigrateOptions } from './migrate-options.js';
 import { ProgressRenderer, type Output } from './migrate-progress.js';
 import { MigrateError, prepareMigration } from './migrate-setup.js';
 import { formatSummary } from './migrate-summary.js';
@@ -148,17 +144,8 @@ async function migrate(opts: MigrateOptions, out: Output): Promise<number> {
 }
 
 export async function migrateMain(argv: string[], out: Output = process.stdout): Promise<number> {
-  let opts: MigrateOptions | undefined;
-  try {
-    opts = parseMigrateArgs(argv);
-  } catch (e) {
-    if (e instanceof UsageError) return fail(`${e.message} (see --help)`, 2);
-    throw e;
-  }
-  if (opts === undefined) {
-    process.stdout.write(MIGRATE_HELP);
-    return 0;
-  }
+  const opts = optionsOrExit('migrate', () => parseMigrateArgs(argv), MIGRATE_HELP);
+  if (typeof opts === 'number') return opts;
   // A closed pipe (| head) must not kill the command mid-migration: keep following, quietly.
   const onOutError = (e: NodeJS.ErrnoException): void => {
     if (e.code !== 'EPIPE') throw e;

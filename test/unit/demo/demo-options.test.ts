@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseDemoArgs } from '../../../src/cli/demo-options.js';
-import { UsageError } from '../../../src/cli/migrate-options.js';
+import { UsageError } from '../../../src/cli/command-line.js';
 
 test('defaults: 256M RAM, ab at 20000 pages/s, 256M initdata, with switchover-ack, downtime-limit 300', () => {
   const o = parseDemoArgs([])!;
