@@ -25,7 +25,7 @@ function parameterCell(name: string, v: string | number | boolean | undefined): 
     : raw;
 }
 
-function capabilityCell(v: boolean | undefined): string {
+function capabilityCell(_name: string, v: boolean | undefined): string {
   if (v === undefined) return '<span class="na">not set</span>';
   return v ? '<span class="on">on</span>' : '<span class="off">off</span>';
 }
@@ -33,6 +33,27 @@ function capabilityCell(v: boolean | undefined): string {
 /** Every key any run has, sorted, so runs with different sets still line up. */
 function keysOf(objs: Record<string, unknown>[]): string[] {
   return [...new Set(objs.flatMap((o) => Object.keys(o)))].sort();
+}
+
+/** A group of one row per key that any run has (capabilities, parameters); none if no run has any. */
+function addGroup<V>(
+  rows: (TableRow | TableGroup)[],
+  group: string,
+  keyPrefix: string,
+  runs: RunRecord[],
+  values: (r: RunRecord) => Record<string, V>,
+  cell: (name: string, v: V | undefined) => string,
+): void {
+  const names = keysOf(runs.map(values));
+  if (names.length === 0) return;
+  rows.push({ group });
+  for (const name of names) {
+    rows.push({
+      key: `${keyPrefix}-${name}`,
+      label: name,
+      cells: runs.map((r) => cell(name, values(r)[name])),
+    });
+  }
 }
 
 export function configTable(runs: RunRecord[]): string {
@@ -54,28 +75,8 @@ export function configTable(runs: RunRecord[]): string {
     ),
     text('uri', 'migration URI', (r) => r.setup.uri),
   ];
-  const caps = keysOf(runs.map((r) => r.setup.capabilities));
-  if (caps.length > 0) {
-    rows.push({ group: 'Capabilities' });
-    for (const c of caps) {
-      rows.push({
-        key: `cap-${c}`,
-        label: c,
-        cells: runs.map((r) => capabilityCell(r.setup.capabilities[c])),
-      });
-    }
-  }
-  const params = keysOf(runs.map((r) => r.setup.parameters));
-  if (params.length > 0) {
-    rows.push({ group: 'Parameters' });
-    for (const p of params) {
-      rows.push({
-        key: `param-${p}`,
-        label: p,
-        cells: runs.map((r) => parameterCell(p, r.setup.parameters[p])),
-      });
-    }
-  }
+  addGroup(rows, 'Capabilities', 'cap', runs, (r) => r.setup.capabilities, capabilityCell);
+  addGroup(rows, 'Parameters', 'param', runs, (r) => r.setup.parameters, parameterCell);
   return compareTable(
     'config',
     runs.map((r) => r.label),
